@@ -1,0 +1,101 @@
+"""The only door to an organisation's objects.
+
+Not a member (or no such organisation, or no such object): 404, so a stranger cannot tell
+the three apart. A member without the right role: 403. Every view, htmx partial, task,
+command and API call looks things up through these functions.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from .models import Journey, Keyed, Membership, Organisation, OrgOwned
+from .permissions import can
+
+K = TypeVar("K", bound=Keyed)
+O = TypeVar("O", bound=OrgOwned)  # noqa: E741
+
+
+class CrossOrganisationReference(ValueError):
+    """A write referred to an object of another organisation."""
+
+
+def get_membership_for_user(
+    user: AbstractBaseUser | AnonymousUser, org_slug: str, *, need: str = "org.view"
+) -> Membership:
+    """The user's membership of the organisation ``org_slug``, with the organisation loaded.
+
+    404 when the user is not a member (or the organisation does not exist); 403 when the
+    member's role does not grant ``need``.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such organisation")
+    membership = (
+        Membership.objects.filter(organisation__slug=org_slug, user=user)
+        .unscoped()  # scoped by the user's own identity: it can only find their memberships
+        .select_related("organisation", "user")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such organisation")
+    require(membership, need)
+    return membership
+
+
+def memberships_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
+    """Every organisation the user belongs to, for the organisation switcher."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .unscoped()  # the user's own memberships only
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def require(membership: Membership, perm: str, obj: object = None) -> None:
+    """Raise PermissionDenied (403) unless the member's role grants ``perm`` on ``obj``."""
+    if not can(membership, perm, obj):
+        raise PermissionDenied("Your role in this organisation does not allow this.")
+
+
+def get_object_for_user(
+    membership: Membership,
+    queryset: models.QuerySet[O],
+    *,
+    need: str = "org.view",
+    **lookup: object,
+) -> O:
+    """One object of the member's organisation, or 404; then 403 unless ``need`` holds."""
+    obj = queryset.for_org(membership.organisation).filter(**lookup).first()  # type: ignore[attr-defined]
+    if obj is None:
+        raise Http404("Not found in this organisation")
+    obj.organisation = membership.organisation  # spare a query when the object links back
+    require(membership, need, obj)
+    return obj
+
+
+def get_keyed_for_user(
+    membership: Membership, model: type[K], key: str, *, need: str = "org.view"
+) -> K:
+    """``get_<thing>_for_user`` for every keyed entity (area, team, offering, enabler, ...)."""
+    return get_object_for_user(membership, model.objects.all(), need=need, key=key)
+
+
+def get_journey_for_user(membership: Membership, key: str, *, need: str = "org.view") -> Journey:
+    return get_keyed_for_user(membership, Journey, key, need=need)
+
+
+def ensure_same_organisation(organisation: Organisation, *objects: OrgOwned | None) -> None:
+    """Refuse a write whose references point into another organisation."""
+    for obj in objects:
+        if obj is not None and obj.organisation_id != organisation.pk:
+            raise CrossOrganisationReference(
+                f"{obj._meta.verbose_name} {obj.pk} belongs to another organisation"
+            )

@@ -1,0 +1,60 @@
+"""Django admin for installation staff. Organisation-owned models are listed across
+organisations here on purpose: this is admin tooling, hence ``unscoped()``."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models as m
+
+
+class UnscopedAdmin(admin.ModelAdmin):
+    list_filter = ("organisation",)
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return self.model.objects.unscoped()  # type: ignore[attr-defined]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.remote_field.model
+        if hasattr(related.objects, "unscoped"):
+            kwargs.setdefault("queryset", related.objects.unscoped())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.remote_field.model
+        if hasattr(related.objects, "unscoped"):
+            kwargs.setdefault("queryset", related.objects.unscoped())
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(m.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "delivery_model", "created_at")
+    search_fields = ("name", "slug")
+
+
+@admin.register(m.Membership)
+class MembershipAdmin(UnscopedAdmin):
+    list_display = ("user", "organisation", "role")
+    list_filter = ("organisation", "role")
+    raw_id_fields = ("user",)
+
+
+for model in (m.BusinessArea, m.Team, m.Offering, m.Touchpoint, m.Journey):
+    admin.site.register(
+        model,
+        type(f"{model.__name__}Admin", (UnscopedAdmin,), {
+            "list_display": ("name", "key", "organisation"),
+            "search_fields": ("name", "key"),
+        }),
+    )
+
+
+@admin.register(m.Enabler)
+class EnablerAdmin(UnscopedAdmin, SimpleHistoryAdmin):
+    list_display = ("name", "key", "organisation", "kind", "classification", "lifecycle")
+    list_filter = ("organisation", "kind", "classification", "lifecycle")
+    search_fields = ("name", "key", "capability")

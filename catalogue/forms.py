@@ -1,0 +1,337 @@
+"""Forms of the catalogue. Every choice of a related object is limited to the organisation,
+so a reference into another organisation is refused as an invalid choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+
+from .models import (
+    BusinessArea,
+    Criticality,
+    Enabler,
+    Journey,
+    JourneyStep,
+    Keyed,
+    Lifecycle,
+    Membership,
+    Offering,
+    Organisation,
+    Role,
+    Team,
+    Touchpoint,
+    key_validator,
+)
+from .permissions import can, team_ids
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # templates own the <form> tag, its method and its buttons
+    helper.disable_csrf = True
+    return helper
+
+
+class OrgForm(forms.ModelForm):
+    """A model form bound to one organisation: related choices come only from it."""
+
+    def __init__(self, *args: Any, organisation: Organisation, membership: Membership | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.membership = membership
+        self.instance.organisation = organisation
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = field.queryset.model.objects.for_org(organisation)
+        self.helper = _helper()
+
+
+class KeyedForm(OrgForm):
+    """Name and key unique within the organisation, checked next to the field."""
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give it a name.")
+        model: type[Keyed] = self._meta.model
+        clash = model.objects.for_org(self.organisation).filter(name__iexact=name)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                f"There is already a {model._meta.verbose_name} called “{name}” in this organisation."
+            )
+        return name
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data.get("key", "").strip()
+        if not key:
+            return key
+        model: type[Keyed] = self._meta.model
+        clash = model.objects.for_org(self.organisation).filter(key=key)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                f"The key “{key}” is already used by another {model._meta.verbose_name}."
+            )
+        return key
+
+
+class BusinessAreaForm(KeyedForm):
+    class Meta:
+        model = BusinessArea
+        fields = ["name", "key", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class TeamForm(KeyedForm):
+    class Meta:
+        model = Team
+        fields = ["name", "key", "kind", "business_area", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class OfferingForm(KeyedForm):
+    class Meta:
+        model = Offering
+        fields = ["name", "key", "kind", "business_area", "team", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        membership = self.membership
+        if membership is not None and not can(membership, "structure.edit"):
+            # Team members edit their own teams' offerings and cannot hand them to others.
+            self.fields["team"].queryset = self.fields["team"].queryset.filter(
+                pk__in=team_ids(membership)
+            )
+            self.fields["team"].required = True
+
+
+class TouchpointForm(KeyedForm):
+    class Meta:
+        model = Touchpoint
+        fields = ["name", "key", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class JourneyForm(KeyedForm):
+    class Meta:
+        model = Journey
+        fields = ["name", "key", "segment", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class TagsField(forms.CharField):
+    """Comma-separated tags stored as a list."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        tags = []
+        for raw in text.split(","):
+            tag = raw.strip().lower()
+            if tag and tag not in tags:
+                if len(tag) > 40:
+                    raise forms.ValidationError(f"The tag “{tag[:40]}…” is longer than 40 characters.")
+                tags.append(tag)
+        if len(tags) > 20:
+            raise forms.ValidationError("Use at most 20 tags.")
+        return tags
+
+
+class EnablerForm(KeyedForm):
+    tags = TagsField(required=False, max_length=1000, help_text="Separate tags with commas.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Enabler
+        fields = [
+            "name", "key", "kind", "capability", "classification", "lifecycle", "owner_team",
+            "description", "tags",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        membership = self.membership
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        if membership is not None and not can(membership, "structure.edit"):
+            # Below leadership, people log and edit enablers for their own teams only.
+            mine = self.fields["owner_team"].queryset.filter(pk__in=team_ids(membership))
+            if self.instance.owner_team_id:
+                mine = self.fields["owner_team"].queryset.filter(
+                    pk__in=team_ids(membership) | {self.instance.owner_team_id}
+                )
+            self.fields["owner_team"].queryset = mine
+            if not membership.has_role(Role.ENABLER_OWNER):
+                del self.fields["lifecycle"]  # team members' new enablers start as proposed
+                self.instance.lifecycle = Lifecycle.PROPOSED
+
+    def clean_version(self) -> int | None:
+        version = self.cleaned_data.get("version")
+        if self.instance.pk and version is None:
+            raise forms.ValidationError("Reload the page: the version of this enabler is missing.")
+        return version
+
+
+class EnablerFieldForm(forms.Form):
+    """In-place change of an enabler's classification or lifecycle."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, field: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field = Enabler._meta.get_field(field)
+        self.field_name = field
+        self.fields["value"] = forms.ChoiceField(
+            label=str(model_field.verbose_name).capitalize(), choices=model_field.choices
+        )
+
+
+class UsageForm(forms.Form):
+    """Add a usage; from an enabler's page pick the offering, from an offering's the enabler."""
+
+    criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.MEDIUM)
+
+    def __init__(self, *args: Any, organisation: Organisation, membership: Membership,
+                 pick: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if pick == "offering":
+            offerings = Offering.objects.for_org(organisation).order_by("name")
+            if not can(membership, "structure.edit"):
+                offerings = offerings.filter(team_id__in=team_ids(membership))
+            self.fields["offering"] = forms.ModelChoiceField(queryset=offerings)
+        else:
+            self.fields["enabler"] = forms.ModelChoiceField(
+                queryset=Enabler.objects.for_org(organisation).order_by("name")
+            )
+        self.order_fields([pick, "criticality"])
+        self.helper = _helper()
+
+
+class StepForm(OrgForm):
+    class Meta:
+        model = JourneyStep
+        fields = ["name", "offering", "touchpoints"]
+        widgets = {"touchpoints": forms.CheckboxSelectMultiple}
+        help_texts = {"touchpoints": "The shared points of interaction this step passes."}
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "delivery_model", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class NewOrganisationForm(forms.ModelForm):
+    admin_email = forms.EmailField(
+        label="First admin's email",
+        help_text="An existing account with this email becomes admin; anyone else is invited.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "slug", "delivery_model", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].validators.append(key_validator)
+        self.helper = _helper()
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.TEAM_MEMBER)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["teams"].queryset = Team.objects.for_org(organisation).order_by("name")
+        self.helper = _helper()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        already = Membership.objects.for_org(self.organisation).filter(user__email__iexact=email)
+        if already.exists():
+            raise forms.ValidationError("This person is already a member of this organisation.")
+        return email
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.for_org(organisation).order_by("name")
+        self.helper = _helper()
+
+
+class TeamMemberAddForm(forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Member")
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = (
+            Membership.objects.for_org(team.organisation)
+            .exclude(team_memberships__team=team)
+            .select_related("user")
+        )
+        self.fields["membership"].label_from_instance = lambda m: (
+            m.user.get_full_name() or m.user.get_username()
+        )
+        self.helper = _helper()
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.helper = _helper()
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("This username is taken; choose another.")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            user = get_user_model()(username=data.get("username", ""), email=self.email)
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

@@ -1,0 +1,364 @@
+"""What exists in an organisation: members and roles, areas, teams, offerings, touchpoints,
+customer journeys, enablers and the usages that tie enablers to offerings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .tenancy import OrgScopedManager
+
+KEY_MAX_LENGTH = 64
+key_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use lowercase letters, digits and single hyphens (for example food-digital).",
+)
+
+
+class DeliveryModel(models.TextChoices):
+    GROUP = "group", "Group"
+    TRACK = "track", "Track"
+    STAGE = "stage", "Stage"
+
+
+class Role(models.TextChoices):
+    # Ordered from most to least powerful; each role can do everything below it.
+    ADMIN = "admin", "Admin"
+    LEADERSHIP = "leadership", "Leadership"
+    ENABLER_OWNER = "enabler_owner", "Enabler owner"
+    TEAM_MEMBER = "team_member", "Team member"
+    VIEWER = "viewer", "Viewer"
+
+
+ROLE_RANK = {
+    Role.VIEWER: 0,
+    Role.TEAM_MEMBER: 1,
+    Role.ENABLER_OWNER: 2,
+    Role.LEADERSHIP: 3,
+    Role.ADMIN: 4,
+}
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator],
+        help_text="Used in addresses: lowercase letters, digits and hyphens.",
+    )
+    delivery_model = models.CharField(
+        "declared delivery model", max_length=10, choices=DeliveryModel.choices, blank=True,
+        help_text="Leave empty while the delivery model is not yet declared.",
+    )
+    description = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:home", args=[self.slug])
+
+    @property
+    def delivery_model_label(self) -> str:
+        return self.get_delivery_model_display() if self.delivery_model else "Not yet declared"
+
+
+class OrgOwned(models.Model):
+    """Base for everything that belongs to exactly one organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class Keyed(OrgOwned):
+    """An organisation-owned entity with a key and a name, both unique in the organisation."""
+
+    key = models.CharField(
+        max_length=KEY_MAX_LENGTH, validators=[key_validator], blank=True,
+        help_text="Used in addresses. Leave empty to make one from the name.",
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    url_name = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"catalogue:{self.url_name}_detail", args=[self.organisation.slug, self.key])
+
+
+def keyed_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(fields=["organisation", "key"], name=f"{prefix}_unique_key"),
+        models.UniqueConstraint(Lower("name"), "organisation", name=f"{prefix}_unique_name"),
+    ]
+
+
+class Membership(OrgOwned):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation_id} as {self.role}"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[Role(self.role)]
+
+    def has_role(self, role: str) -> bool:
+        return self.rank >= ROLE_RANK[Role(role)]
+
+
+class BusinessArea(Keyed):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="business_areas"
+    )
+    url_name = "area"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("area")
+
+
+class TeamKind(models.TextChoices):
+    DELIVERY = "delivery", "Delivery"
+    PLATFORM = "platform", "Platform"
+    ENABLING = "enabling", "Enabling"
+    LEADERSHIP = "leadership", "Leadership"
+
+
+class Team(Keyed):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.DELIVERY)
+    business_area = models.ForeignKey(
+        BusinessArea, on_delete=models.PROTECT, null=True, blank=True, related_name="teams"
+    )
+    url_name = "team"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("team")
+
+
+class TeamMembership(OrgOwned):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_memberships")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "membership"], name="team_membership_unique"),
+        ]
+
+
+class OfferingKind(models.TextChoices):
+    PRODUCT = "product", "Product"
+    SERVICE = "service", "Service"
+
+
+class Offering(Keyed):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="offerings"
+    )
+    kind = models.CharField(max_length=10, choices=OfferingKind.choices, default=OfferingKind.SERVICE)
+    business_area = models.ForeignKey(
+        BusinessArea, on_delete=models.PROTECT, null=True, blank=True, related_name="offerings"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name="owning team", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="offerings",
+    )
+    url_name = "offering"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("offering")
+
+
+class Touchpoint(Keyed):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    url_name = "touchpoint"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("touchpoint")
+
+
+class Journey(Keyed):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="journeys"
+    )
+    segment = models.CharField("customer segment", max_length=200, blank=True)
+    url_name = "journey"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("journey")
+
+
+class JourneyStep(OrgOwned):
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="journey_steps")
+    touchpoints = models.ManyToManyField(Touchpoint, blank=True, related_name="journey_steps")
+
+    class Meta:
+        ordering = ["journey", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "position"], name="step_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnablerKind(models.TextChoices):
+    INTERNAL_SERVICE = "internal_service", "Internal service"
+    PLATFORM = "platform", "Platform"
+    CAPABILITY = "capability", "Capability"
+    DATA = "data", "Data"
+    SKILLSET = "skillset", "Skillset"
+
+
+class Classification(models.TextChoices):
+    REPEATABLE = "repeatable", "Repeatable"
+    COMMON = "common", "Common"
+    INDEPENDENT = "independent", "Independent"
+
+
+class Lifecycle(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    DEPRECATED = "deprecated", "Deprecated"
+    RETIRED = "retired", "Retired"
+
+
+class Enabler(Keyed):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="enablers"
+    )
+    kind = models.CharField(max_length=20, choices=EnablerKind.choices)
+    capability = models.CharField(
+        "capability label", max_length=100, blank=True,
+        help_text="What it does, in a word or two (for example payments).",
+    )
+    classification = models.CharField(
+        max_length=12, choices=Classification.choices, default=Classification.INDEPENDENT
+    )
+    lifecycle = models.CharField(max_length=12, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    owner_team = models.ForeignKey(
+        Team, verbose_name="owning team", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="enablers",
+    )
+    tags = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_at"])
+    url_name = "enabler"
+
+    class Meta(Keyed.Meta):
+        constraints = keyed_constraints("enabler")
+        indexes = [
+            models.Index(fields=["organisation", "kind"]),
+            models.Index(fields=["organisation", "classification"]),
+            models.Index(fields=["organisation", "lifecycle"]),
+        ]
+
+    @property
+    def tags_display(self) -> str:
+        return ", ".join(self.tags or [])
+
+
+class Criticality(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class EnablerUsage(OrgOwned):
+    enabler = models.ForeignKey(Enabler, on_delete=models.CASCADE, related_name="usages")
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="usages")
+    criticality = models.CharField(
+        max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["offering__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["enabler", "offering"], name="usage_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering} uses {self.enabler}"
+
+
+class Invitation(OrgOwned):
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEAM_MEMBER)
+    teams = models.ManyToManyField(Team, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+class ChangeRecord(OrgOwned):
+    """A line in the organisation's recent changes (shown on the organisation home)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="changes"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-at"])]

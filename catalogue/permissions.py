@@ -1,0 +1,78 @@
+"""The role table of the brief as rules predicates over (membership, object).
+
+Each role can do everything the roles below it can. The access module is the only caller;
+views and templates ask it through ``can(membership, perm, obj)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from .models import Enabler, Membership, Offering, Role, Team
+
+catalogue_rules = rules.RuleSet()
+
+
+def _at_least(role: Role) -> Any:
+    @rules.predicate(name=f"at_least_{role}")
+    def check(membership: Membership, obj: Any = None) -> bool:
+        return membership is not None and membership.has_role(role)
+
+    return check
+
+
+is_admin = _at_least(Role.ADMIN)
+is_leadership = _at_least(Role.LEADERSHIP)
+is_enabler_owner = _at_least(Role.ENABLER_OWNER)
+is_team_member = _at_least(Role.TEAM_MEMBER)
+is_viewer = _at_least(Role.VIEWER)
+
+
+def team_ids(membership: Membership) -> set[int]:
+    """The teams this member belongs to (cached on the membership for the request)."""
+    cached = getattr(membership, "_team_ids", None)
+    if cached is None:
+        cached = set(membership.team_memberships.values_list("team_id", flat=True))
+        membership._team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@rules.predicate
+def owns_enabler(membership: Membership, enabler: Enabler | None) -> bool:
+    return enabler is not None and enabler.owner_team_id in team_ids(membership)
+
+
+@rules.predicate
+def owns_offering(membership: Membership, offering: Offering | None) -> bool:
+    return offering is not None and offering.team_id in team_ids(membership)
+
+
+@rules.predicate
+def in_team(membership: Membership, team: Team | None) -> bool:
+    return team is not None and team.pk in team_ids(membership)
+
+
+RULES = {
+    "org.view": is_viewer,
+    "org.manage_members": is_admin,
+    "org.edit": is_leadership,  # name, declared delivery model, description
+    "catalogue.delete": is_admin,
+    "structure.edit": is_leadership,  # areas, teams, offerings, touchpoints, journeys
+    "offering.edit": is_leadership | (is_team_member & owns_offering),
+    "usage.edit": is_leadership | (is_team_member & owns_offering),  # obj: the offering
+    "enabler.create": is_team_member,
+    "enabler.edit": is_leadership | (is_enabler_owner & owns_enabler),
+    "enabler.set_lifecycle_on_create": is_enabler_owner,
+    "team.act_for": is_leadership | (is_team_member & in_team),
+}
+
+for name, predicate in RULES.items():
+    catalogue_rules.add_rule(name, predicate)
+
+
+def can(membership: Membership | None, perm: str, obj: Any = None) -> bool:
+    if membership is None:
+        return False
+    return catalogue_rules.test_rule(perm, membership, obj)

@@ -1,0 +1,225 @@
+"""Reads of the catalogue, always starting from the organisation in scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Count, Q, QuerySet
+
+from .models import (
+    BusinessArea,
+    ChangeRecord,
+    Classification,
+    Enabler,
+    EnablerKind,
+    EnablerUsage,
+    Journey,
+    JourneyStep,
+    Keyed,
+    Lifecycle,
+    Membership,
+    Offering,
+    Organisation,
+    Team,
+    Touchpoint,
+)
+
+
+def organisation_counts(*, organisation: Organisation) -> dict[str, int]:
+    """How many of each kind of item the organisation has (one query per kind, fixed)."""
+    models: dict[str, type[Keyed]] = {
+        "business_areas": BusinessArea, "teams": Team, "offerings": Offering,
+        "touchpoints": Touchpoint, "journeys": Journey, "enablers": Enabler,
+    }
+    return {name: m.objects.for_org(organisation).count() for name, m in models.items()}  # type: ignore[attr-defined]
+
+
+def recent_changes(*, organisation: Organisation, limit: int = 12) -> list[ChangeRecord]:
+    return list(
+        ChangeRecord.objects.for_org(organisation).select_related("actor").order_by("-at", "-id")[
+            :limit
+        ]
+    )
+
+
+class EnablerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="search")
+    kind = django_filters.ChoiceFilter(choices=EnablerKind.choices, empty_label="Any kind")
+    classification = django_filters.ChoiceFilter(
+        choices=Classification.choices, empty_label="Any classification"
+    )
+    lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
+    owner_team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), label="Owning team", empty_label="Any team",
+        to_field_name="key",
+    )
+    area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.none(), label="Business area", method="used_in_area",
+        empty_label="Any area", to_field_name="key",
+        help_text="Enablers used by an offering in this area.",
+    )
+
+    class Meta:
+        model = Enabler
+        fields = ["q", "kind", "classification", "lifecycle", "owner_team", "area"]
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["owner_team"].queryset = Team.objects.for_org(organisation).order_by("name")
+        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
+        self.form.fields["q"].widget = forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, capability, tag or description"}
+        )
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(key__icontains=value) | Q(capability__icontains=value)
+            | Q(description__icontains=value) | Q(tags__icontains=value)
+        )
+
+    def used_in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
+        if not value:
+            return queryset
+        used = EnablerUsage.objects.for_org(value.organisation_id).filter(
+            offering__business_area=value
+        ).values("enabler_id")
+        return queryset.filter(pk__in=used)
+
+
+def enablers_for_list(*, organisation: Organisation) -> QuerySet[Enabler]:
+    return (
+        Enabler.objects.for_org(organisation)
+        .select_related("owner_team")
+        .annotate(usage_count=Count("usages"))
+        .order_by("name")
+    )
+
+
+def enabler_usages(*, enabler: Enabler) -> list[EnablerUsage]:
+    return list(
+        EnablerUsage.objects.for_org(enabler.organisation_id)
+        .filter(enabler=enabler)
+        .select_related("offering", "offering__business_area", "offering__team")
+        .order_by("offering__name")
+    )
+
+
+def offering_usages(*, offering: Offering) -> list[EnablerUsage]:
+    return list(
+        EnablerUsage.objects.for_org(offering.organisation_id)
+        .filter(offering=offering)
+        .select_related("enabler", "enabler__owner_team")
+        .order_by("enabler__name")
+    )
+
+
+def enabler_history(*, enabler: Enabler, limit: int = 30) -> list[dict[str, Any]]:
+    """Each saved change of the enabler, newest first: who, when, and what changed."""
+    records = list(
+        enabler.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    teams = {
+        t.pk: t.name
+        for t in Team.objects.for_org(enabler.organisation_id).filter(
+            pk__in={r.owner_team_id for r in records if r.owner_team_id}
+        )
+    }
+    entries = []
+    for record, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        if older is not None:
+            delta = record.diff_against(older, foreign_keys_are_objs=False)
+            for change in delta.changes:
+                if change.field == "version":
+                    continue
+                old, new = change.old, change.new
+                if change.field == "owner_team":
+                    old, new = teams.get(old, "none"), teams.get(new, "none")
+                label = Enabler._meta.get_field(change.field).verbose_name
+                changes.append({"field": label, "old": _show(old), "new": _show(new)})
+        entries.append({
+            "record": record,
+            "created": record.history_type == "+",
+            "changes": changes,
+        })
+    return entries
+
+
+def _show(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+@dataclass
+class Reference:
+    label: str
+    items: list[Any]
+
+
+def references_to(*, item: Keyed) -> list[Reference]:
+    """What still refers to an item, so it cannot be deleted until that is changed."""
+    org = item.organisation_id
+    refs: list[Reference] = []
+
+    def add(label: str, qs: QuerySet) -> None:
+        found = list(qs[:20])
+        if found:
+            refs.append(Reference(label, found))
+
+    if isinstance(item, BusinessArea):
+        add("Teams in this area", Team.objects.for_org(org).filter(business_area=item))
+        add("Offerings in this area", Offering.objects.for_org(org).filter(business_area=item))
+    elif isinstance(item, Team):
+        add("Enablers it owns", Enabler.objects.for_org(org).filter(owner_team=item))
+        add("Offerings it owns", Offering.objects.for_org(org).filter(team=item))
+    elif isinstance(item, Offering):
+        add("Journeys with a step on this offering", Journey.objects.for_org(org).filter(
+            steps__offering=item).distinct())
+        add("Enablers it uses", Enabler.objects.for_org(org).filter(usages__offering=item))
+    elif isinstance(item, Touchpoint):
+        add("Journeys that pass it", Journey.objects.for_org(org).filter(
+            steps__touchpoints=item).distinct())
+    elif isinstance(item, Enabler):
+        add("Offerings that use it", Offering.objects.for_org(org).filter(usages__enabler=item))
+    return refs
+
+
+def journey_steps(*, journey: Journey) -> list[JourneyStep]:
+    return list(
+        JourneyStep.objects.for_org(journey.organisation_id)
+        .filter(journey=journey)
+        .select_related("offering")
+        .prefetch_related("touchpoints")
+        .order_by("position")
+    )
+
+
+def members_of(*, organisation: Organisation) -> list[Membership]:
+    return list(
+        Membership.objects.for_org(organisation)
+        .select_related("user")
+        .prefetch_related("team_memberships__team")
+        .order_by("user__username")
+    )
+
+
+def team_members(*, team: Team) -> list[Membership]:
+    return list(
+        Membership.objects.for_org(team.organisation_id)
+        .filter(team_memberships__team=team)
+        .select_related("user")
+        .order_by("user__username")
+    )

@@ -1,0 +1,431 @@
+"""Writes to the catalogue. Each is one transaction; callers have checked access already."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .access import ensure_same_organisation
+from .models import (
+    KEY_MAX_LENGTH,
+    ChangeRecord,
+    Enabler,
+    EnablerUsage,
+    Invitation,
+    Journey,
+    JourneyStep,
+    Keyed,
+    Lifecycle,
+    Membership,
+    Offering,
+    Organisation,
+    Role,
+    Team,
+    TeamMembership,
+    Touchpoint,
+)
+
+User = get_user_model()
+
+
+def record_change(
+    *, organisation: Organisation, actor: AbstractBaseUser | None, summary: str, url: str = ""
+) -> None:
+    ChangeRecord.objects.create(
+        organisation=organisation,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        summary=summary[:300],
+        url=url,
+    )
+
+
+def unique_key(*, model: type[Keyed], organisation: Organisation, name: str) -> str:
+    """A key made from ``name`` that no other item of this kind in the organisation uses."""
+    base = slugify(name)[: KEY_MAX_LENGTH - 4].strip("-") or model._meta.model_name or "item"
+    taken = set(
+        model.objects.for_org(organisation)  # type: ignore[attr-defined]
+        .filter(key__startswith=base)
+        .values_list("key", flat=True)
+    )
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+# --- generic keyed items -------------------------------------------------------------------
+
+
+def item_save(*, item: Keyed, actor: AbstractBaseUser, created: bool) -> Keyed:
+    """Save an area, team, offering, touchpoint or journey built by a form."""
+    organisation = item.organisation
+    ensure_same_organisation(
+        organisation,
+        *(getattr(item, f) for f in ("business_area", "team") if hasattr(item, f)),
+    )
+    with transaction.atomic():
+        if not item.key:
+            item.key = unique_key(model=type(item), organisation=organisation, name=item.name)
+        item.save()
+        verb = "added" if created else "changed"
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"{item._meta.verbose_name.capitalize()} “{item.name}” {verb}",
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def item_delete(*, item: Keyed, actor: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        label = f"{item._meta.verbose_name.capitalize()} “{item.name}” deleted"
+        organisation = item.organisation
+        item.delete()
+        record_change(organisation=organisation, actor=actor, summary=label)
+
+
+# --- enablers -------------------------------------------------------------------------------
+
+TRACKED_FIELDS = (
+    "name", "key", "kind", "capability", "classification", "lifecycle", "owner_team_id",
+    "description", "tags",
+)
+
+
+@dataclass
+class StaleVersion(Exception):
+    """The enabler changed since the editor loaded it; ``changes`` says what changed."""
+
+    current: Enabler
+    changes: list[tuple[str, Any, Any]]
+
+
+def enabler_create(*, enabler: Enabler, actor: AbstractBaseUser, membership: Membership) -> Enabler:
+    """Log a new enabler. Team members' new enablers start as proposed."""
+    ensure_same_organisation(enabler.organisation, enabler.owner_team)
+    if not membership.has_role(Role.ENABLER_OWNER):
+        enabler.lifecycle = Lifecycle.PROPOSED
+    with transaction.atomic():
+        if not enabler.key:
+            enabler.key = unique_key(
+                model=Enabler, organisation=enabler.organisation, name=enabler.name
+            )
+        enabler.version = 1
+        enabler.created_by = actor  # type: ignore[assignment]
+        enabler._history_user = actor  # type: ignore[attr-defined]
+        enabler.save()
+        record_change(
+            organisation=enabler.organisation, actor=actor,
+            summary=f"Enabler “{enabler.name}” logged", url=enabler.get_absolute_url(),
+        )
+    return enabler
+
+
+def _changes_since(enabler: Enabler, base_version: int) -> list[tuple[str, Any, Any]]:
+    """Fields that differ between the version an editor started from and the current one."""
+    base = enabler.history.filter(version=base_version).order_by("-history_id").first()
+    if base is None:
+        return []
+    changes = []
+    for field in TRACKED_FIELDS:
+        before, after = getattr(base, field), getattr(enabler, field)
+        if before != after:
+            changes.append((Enabler._meta.get_field(field.removesuffix("_id")).verbose_name,
+                            before, after))
+    return changes
+
+
+def enabler_update(
+    *, enabler: Enabler, fields: dict[str, Any], base_version: int, actor: AbstractBaseUser
+) -> Enabler:
+    """Apply ``fields`` to the enabler if nobody saved it since ``base_version``.
+
+    Raises StaleVersion (and changes nothing) when the stored version is newer, so the other
+    person's change is kept and the editor is shown what changed.
+    """
+    organisation = enabler.organisation
+    ensure_same_organisation(organisation, fields.get("owner_team"))
+    with transaction.atomic():
+        current = (
+            Enabler.objects.for_org(organisation).select_for_update().get(pk=enabler.pk)
+        )
+        if current.version != base_version:
+            raise StaleVersion(current=current, changes=_changes_since(current, base_version))
+        changed = [name for name, value in fields.items() if getattr(current, name) != value]
+        if not changed:
+            return current
+        for name, value in fields.items():
+            setattr(current, name, value)
+        if not current.key:
+            current.key = unique_key(model=Enabler, organisation=organisation, name=current.name)
+        current.version += 1
+        current._history_user = actor  # type: ignore[attr-defined]
+        current.save()
+        described = ", ".join(Enabler._meta.get_field(n).verbose_name for n in changed)
+        record_change(
+            organisation=organisation, actor=actor,
+            summary=f"Enabler “{current.name}”: {described} changed",
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+# --- usages ---------------------------------------------------------------------------------
+
+
+def usage_add(
+    *, enabler: Enabler, offering: Offering, criticality: str, actor: AbstractBaseUser
+) -> EnablerUsage:
+    ensure_same_organisation(enabler.organisation, offering)
+    with transaction.atomic():
+        usage, _ = EnablerUsage.objects.for_org(enabler.organisation).update_or_create(
+            enabler=enabler, offering=offering,
+            defaults={"criticality": criticality, "organisation": enabler.organisation},
+        )
+        record_change(
+            organisation=enabler.organisation, actor=actor,
+            summary=f"“{offering.name}” now uses “{enabler.name}”",
+            url=enabler.get_absolute_url(),
+        )
+    return usage
+
+
+def usage_remove(*, usage: EnablerUsage, actor: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        summary = f"“{usage.offering.name}” no longer uses “{usage.enabler.name}”"
+        url = usage.enabler.get_absolute_url()
+        usage.delete()
+        record_change(organisation=usage.organisation, actor=actor, summary=summary, url=url)
+
+
+# --- journeys -------------------------------------------------------------------------------
+
+
+def step_add(
+    *, journey: Journey, name: str, offering: Offering, touchpoints: list[Touchpoint],
+    actor: AbstractBaseUser,
+) -> JourneyStep:
+    """Append a step to the end of the journey."""
+    ensure_same_organisation(journey.organisation, offering, *touchpoints)
+    with transaction.atomic():
+        last = journey.steps.aggregate(last=Max("position"))["last"]
+        step = JourneyStep.objects.create(
+            organisation=journey.organisation, journey=journey,
+            position=(last or 0) + 1, name=name, offering=offering,
+        )
+        step.touchpoints.set(touchpoints)
+        Journey.objects.for_org(journey.organisation).filter(pk=journey.pk).update(
+            updated_at=timezone.now()
+        )
+        record_change(
+            organisation=journey.organisation, actor=actor,
+            summary=f"Step “{name}” added to journey “{journey.name}”",
+            url=journey.get_absolute_url(),
+        )
+    return step
+
+
+def _renumber(journey: Journey, ordered: list[JourneyStep]) -> None:
+    # Positions are unique per journey: park them out of the way, then number from 1.
+    offset = 1_000_000
+    for index, step in enumerate(ordered):
+        step.position = offset + index
+        step.save(update_fields=["position"])
+    for index, step in enumerate(ordered, start=1):
+        step.position = index
+        step.save(update_fields=["position"])
+
+
+def step_remove(*, step: JourneyStep, actor: AbstractBaseUser) -> None:
+    journey = step.journey
+    with transaction.atomic():
+        step.delete()
+        _renumber(journey, list(journey.steps.select_for_update().order_by("position")))
+        record_change(
+            organisation=journey.organisation, actor=actor,
+            summary=f"Step “{step.name}” removed from journey “{journey.name}”",
+            url=journey.get_absolute_url(),
+        )
+
+
+def step_move(*, step: JourneyStep, direction: int, actor: AbstractBaseUser) -> None:
+    """Move a step one place up (-1) or down (+1); at either end nothing happens."""
+    journey = step.journey
+    with transaction.atomic():
+        ordered = list(journey.steps.select_for_update().order_by("position"))
+        index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
+        target = index + direction
+        if not 0 <= target < len(ordered):
+            return
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        _renumber(journey, ordered)
+        record_change(
+            organisation=journey.organisation, actor=actor,
+            summary=f"Steps of journey “{journey.name}” reordered",
+            url=journey.get_absolute_url(),
+        )
+
+
+# --- organisations, members, invitations ----------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, teams: list[Team],
+    invited_by: AbstractBaseUser | None, accept_url_for: Any,
+) -> Invitation:
+    """Create a one-time invitation and email its link. Only a hash of the token is stored.
+
+    ``accept_url_for(token)`` builds the absolute link for the email.
+    """
+    ensure_same_organisation(organisation, *teams)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email.strip().lower(), role=role,
+            token_hash=_hash_token(token), invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        invitation.teams.set(teams)
+        record_change(
+            organisation=organisation, actor=invited_by,
+            summary=f"{email} invited as {Role(role).label.lower()}",
+        )
+        link = accept_url_for(token)
+        body = render_to_string(
+            "catalogue/email/invitation.txt",
+            {"organisation": organisation, "invitation": invitation, "link": link},
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                f"You are invited to {organisation.name} on Enabling Model",
+                body, None, [invitation.email],
+            )
+        )
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The pending, unexpired invitation for a token, if any."""
+    invitation = (
+        Invitation.objects.filter(token_hash=_hash_token(token))
+        .unscoped()  # the token is the credential: it names exactly one invitation
+        .select_related("organisation")
+        .first()
+    )
+    if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
+        return None
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """Make the user a member with the invited role and teams; the link is then spent."""
+    with transaction.atomic():
+        locked = Invitation.objects.for_org(invitation.organisation).select_for_update().get(
+            pk=invitation.pk
+        )
+        if locked.accepted_at:
+            raise ValueError("This invitation has already been used.")
+        membership, created = Membership.objects.for_org(
+            invitation.organisation
+        ).get_or_create(
+            organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
+        )
+        for team in locked.teams.all():
+            TeamMembership.objects.for_org(invitation.organisation).get_or_create(
+                organisation=invitation.organisation, team=team, membership=membership
+            )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        record_change(
+            organisation=invitation.organisation, actor=user,
+            summary=f"{user.get_username()} joined",
+        )
+    return membership
+
+
+def membership_update(
+    *, membership: Membership, role: str, teams: list[Team], actor: AbstractBaseUser
+) -> Membership:
+    """Set a member's role and teams."""
+    organisation = membership.organisation
+    ensure_same_organisation(organisation, *teams)
+    with transaction.atomic():
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+        wanted = {team.pk for team in teams}
+        existing = TeamMembership.objects.for_org(organisation).filter(membership=membership)
+        existing.exclude(team_id__in=wanted).delete()
+        have = set(existing.values_list("team_id", flat=True))
+        TeamMembership.objects.bulk_create(
+            TeamMembership(organisation=organisation, team_id=pk, membership=membership)
+            for pk in wanted - have
+        )
+        record_change(
+            organisation=organisation, actor=actor,
+            summary=f"{membership.user.get_username()} is now {Role(role).label.lower()}",
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        name = membership.user.get_username()
+        organisation = membership.organisation
+        membership.delete()
+        record_change(organisation=organisation, actor=actor, summary=f"{name} removed")
+
+
+def team_member_add(*, team: Team, membership: Membership, actor: AbstractBaseUser) -> None:
+    ensure_same_organisation(team.organisation, membership)
+    with transaction.atomic():
+        TeamMembership.objects.for_org(team.organisation).get_or_create(
+            organisation=team.organisation, team=team, membership=membership
+        )
+        record_change(
+            organisation=team.organisation, actor=actor,
+            summary=f"{membership.user.get_username()} joined team “{team.name}”",
+            url=team.get_absolute_url(),
+        )
+
+
+def organisation_create(
+    *, name: str, slug: str, delivery_model: str, description: str, admin_email: str,
+    created_by: AbstractBaseUser, accept_url_for: Any,
+) -> Organisation:
+    """A staff user creates an organisation and names its first admin.
+
+    An existing account with that email becomes admin at once; anyone else is invited.
+    """
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            name=name, slug=slug, delivery_model=delivery_model, description=description
+        )
+        record_change(organisation=organisation, actor=created_by, summary="Organisation created")
+        existing = User.objects.filter(email__iexact=admin_email).first()
+        if existing is not None:
+            Membership.objects.create(organisation=organisation, user=existing, role=Role.ADMIN)
+        else:
+            invitation_create(
+                organisation=organisation, email=admin_email, role=Role.ADMIN, teams=[],
+                invited_by=created_by, accept_url_for=accept_url_for,
+            )
+    return organisation

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from catalogue.urls import site_urlpatterns
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    *site_urlpatterns,
+    path("", include("catalogue.urls")),
+]
