@@ -1,0 +1,56 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# uv is used from PATH when present, else bootstrapped into .tools/ with the machine's Python.
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev assets migrate seed lint typecheck check-migrations ci clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(UV): | .tools/bin/uv
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+
+install: $(UV) assets
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(UV) assets
+	$(UV) sync --frozen
+
+migrate:
+	$(PY) manage.py migrate --noinput
+
+seed:
+	$(PY) manage.py seed_demo
+
+## make run: install, migrate, load the demo organisations and serve on http://$(HOST):$(PORT)
+run: install migrate seed
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: install what the tests need and run the whole suite (two processes)
+test: install-dev
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install-dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: install-dev
+	.venv/bin/mypy .
+
+check-migrations: install-dev
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf .venv .tools node_modules staticfiles db.sqlite3 db.sqlite3-*
