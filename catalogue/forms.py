@@ -63,7 +63,7 @@ class KeyedForm(OrgForm):
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(
-                f"There is already a {model._meta.verbose_name} called “{name}” in this organisation."
+                f"Another {model._meta.verbose_name} in this organisation is already called “{name}”."
             )
         return name
 
