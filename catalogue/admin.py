@@ -46,10 +46,14 @@ class MembershipAdmin(UnscopedAdmin):
 for model in (m.BusinessArea, m.Team, m.Offering, m.Touchpoint, m.Journey):
     admin.site.register(
         model,
-        type(f"{model.__name__}Admin", (UnscopedAdmin,), {
-            "list_display": ("name", "key", "organisation"),
-            "search_fields": ("name", "key"),
-        }),
+        type(
+            f"{model.__name__}Admin",
+            (UnscopedAdmin,),
+            {
+                "list_display": ("name", "key", "organisation"),
+                "search_fields": ("name", "key"),
+            },
+        ),
     )
 
 

@@ -277,7 +277,11 @@ NORTHFIELD: dict[str, Any] = {
             "segment": "Busy households",
             "description": "A household plans and receives its weekly food shop.",
             "steps": [
-                {"name": "Plan the shop", "offering": "online-grocery", "touchpoints": ["food-app"]},
+                {
+                    "name": "Plan the shop",
+                    "offering": "online-grocery",
+                    "touchpoints": ["food-app"],
+                },
                 {
                     "name": "Add ready meals for the week",
                     "offering": "kitchen-ready-meals",
@@ -319,7 +323,7 @@ NORTHFIELD: dict[str, Any] = {
                 {
                     "name": "Scan the rewards card",
                     "offering": "food-halls",
-                    "touchpoints": ["food-tills"],
+                    "touchpoints": ["food-tills", "rewards-card"],
                 },
             ],
         },
@@ -917,7 +921,11 @@ NORTHFIELD: dict[str, Any] = {
             "used_by": [],
         },
     ],
-    "demo": {"owner_team": "group-platforms", "member_team": "food-online"},
+    "demo": {
+        "owner_team": "group-platforms",
+        "member_team": "food-online",
+        "leader_team": "group-executive",
+    },
 }
 
 # ---------------------------------------------------------------------------------------
@@ -1727,7 +1735,11 @@ HARBOUR: dict[str, Any] = {
             "used_by": [],
         },
     ],
-    "demo": {"owner_team": "digital-platforms", "member_team": "clubs-fitness"},
+    "demo": {
+        "owner_team": "digital-platforms",
+        "member_team": "clubs-fitness",
+        "leader_team": "leadership-team",
+    },
 }
 
 # ---------------------------------------------------------------------------------------
@@ -1975,15 +1987,17 @@ KINGSBRIDGE: dict[str, Any] = {
             "steps": [
                 _step("Enquire about a course", "course-information", "website"),
                 _step("Visit an open day", "open-days", "campus", "website"),
-                _step("Apply through UCAS and receive an offer", "admissions-offers",
-                      "applicant-portal"),
+                _step(
+                    "Apply through UCAS and receive an offer",
+                    "admissions-offers",
+                    "applicant-portal",
+                ),
                 _step("Move into halls", "accommodation", "applicant-portal", "student-card"),
-                _step("Enrol and attend welcome week", "enrolment", "student-portal",
-                      "student-card"),
-                _step("Study modules", "undergraduate-degrees", "vle", "timetable-app",
-                      "library"),
-                _step("Sit exams and hand in coursework", "assessment", "vle",
-                      "student-portal"),
+                _step(
+                    "Enrol and attend welcome week", "enrolment", "student-portal", "student-card"
+                ),
+                _step("Study modules", "undergraduate-degrees", "vle", "timetable-app", "library"),
+                _step("Sit exams and hand in coursework", "assessment", "vle", "student-portal"),
                 _step("Graduate", "graduation", "student-portal", "campus"),
                 _step("Join the alumni network", "alumni-network", "alumni-portal"),
             ],
@@ -1995,11 +2009,17 @@ KINGSBRIDGE: dict[str, Any] = {
             "description": "A one-year master's, from enquiry to alumni.",
             "steps": [
                 _step("Enquire about a master's", "course-information", "website"),
-                _step("Apply directly and receive an offer", "admissions-offers",
-                      "applicant-portal"),
+                _step(
+                    "Apply directly and receive an offer", "admissions-offers", "applicant-portal"
+                ),
                 _step("Enrol online", "enrolment", "student-portal", "student-card"),
-                _step("Study taught modules", "postgraduate-degrees", "vle", "timetable-app",
-                      "library"),
+                _step(
+                    "Study taught modules",
+                    "postgraduate-degrees",
+                    "vle",
+                    "timetable-app",
+                    "library",
+                ),
                 _step("Sit assessments", "assessment", "vle", "student-portal"),
                 _step("Write the dissertation", "dissertation-supervision", "vle", "library"),
                 _step("Graduate", "graduation", "student-portal", "campus"),
@@ -2016,12 +2036,11 @@ KINGSBRIDGE: dict[str, Any] = {
                 _step("Apply and receive an offer", "admissions-offers", "applicant-portal"),
                 _step("Receive a CAS and apply for a visa", "visa-support", "applicant-portal"),
                 _step("Arrive and move into halls", "accommodation", "student-card", "campus"),
-                _step("Enrol and complete visa checks", "enrolment", "student-portal",
-                      "student-card"),
-                _step("Study modules", "undergraduate-degrees", "vle", "timetable-app",
-                      "library"),
-                _step("Sit exams and hand in coursework", "assessment", "vle",
-                      "student-portal"),
+                _step(
+                    "Enrol and complete visa checks", "enrolment", "student-portal", "student-card"
+                ),
+                _step("Study modules", "undergraduate-degrees", "vle", "timetable-app", "library"),
+                _step("Sit exams and hand in coursework", "assessment", "vle", "student-portal"),
                 _step("Plan a graduate career", "careers", "student-portal"),
                 _step("Graduate", "graduation", "student-portal", "campus"),
                 _step("Stay connected as an alumnus", "alumni-network", "alumni-portal"),
@@ -2579,7 +2598,11 @@ KINGSBRIDGE: dict[str, Any] = {
             "used_by": [],
         },
     ],
-    "demo": {"owner_team": "it-digital", "member_team": "admissions"},
+    "demo": {
+        "owner_team": "it-digital",
+        "member_team": "admissions",
+        "leader_team": "university-executive",
+    },
 }
 
 ORGANISATIONS: list[dict[str, Any]] = [NORTHFIELD, HARBOUR, KINGSBRIDGE]

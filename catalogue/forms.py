@@ -38,8 +38,13 @@ def _helper() -> FormHelper:
 class OrgForm(forms.ModelForm):
     """A model form bound to one organisation: related choices come only from it."""
 
-    def __init__(self, *args: Any, organisation: Organisation, membership: Membership | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        membership: Membership | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.membership = membership
@@ -142,7 +147,9 @@ class TagsField(forms.CharField):
             tag = raw.strip().lower()
             if tag and tag not in tags:
                 if len(tag) > 40:
-                    raise forms.ValidationError(f"The tag “{tag[:40]}…” is longer than 40 characters.")
+                    raise forms.ValidationError(
+                        f"The tag “{tag[:40]}…” is longer than 40 characters."
+                    )
                 tags.append(tag)
         if len(tags) > 20:
             raise forms.ValidationError("Use at most 20 tags.")
@@ -156,8 +163,15 @@ class EnablerForm(KeyedForm):
     class Meta:
         model = Enabler
         fields = [
-            "name", "key", "kind", "capability", "classification", "lifecycle", "owner_team",
-            "description", "tags",
+            "name",
+            "key",
+            "kind",
+            "capability",
+            "classification",
+            "lifecycle",
+            "owner_team",
+            "description",
+            "tags",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
@@ -204,8 +218,14 @@ class UsageForm(forms.Form):
 
     criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.MEDIUM)
 
-    def __init__(self, *args: Any, organisation: Organisation, membership: Membership,
-                 pick: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        membership: Membership,
+        pick: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if pick == "offering":
             offerings = Offering.objects.for_org(organisation).order_by("name")

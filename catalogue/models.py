@@ -46,11 +46,16 @@ ROLE_RANK = {
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(
-        max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator],
+        max_length=KEY_MAX_LENGTH,
+        unique=True,
+        validators=[key_validator],
         help_text="Used in addresses: lowercase letters, digits and hyphens.",
     )
     delivery_model = models.CharField(
-        "declared delivery model", max_length=10, choices=DeliveryModel.choices, blank=True,
+        "declared delivery model",
+        max_length=10,
+        choices=DeliveryModel.choices,
+        blank=True,
         help_text="Leave empty while the delivery model is not yet declared.",
     )
     description = models.TextField(blank=True, max_length=5000)
@@ -85,7 +90,9 @@ class Keyed(OrgOwned):
     """An organisation-owned entity with a key and a name, both unique in the organisation."""
 
     key = models.CharField(
-        max_length=KEY_MAX_LENGTH, validators=[key_validator], blank=True,
+        max_length=KEY_MAX_LENGTH,
+        validators=[key_validator],
+        blank=True,
         help_text="Used in addresses. Leave empty to make one from the name.",
     )
     name = models.CharField(max_length=200)
@@ -180,6 +187,9 @@ class TeamMembership(OrgOwned):
             models.UniqueConstraint(fields=["team", "membership"], name="team_membership_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"membership {self.membership_id} in team {self.team_id}"
+
 
 class OfferingKind(models.TextChoices):
     PRODUCT = "product", "Product"
@@ -190,12 +200,18 @@ class Offering(Keyed):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="offerings"
     )
-    kind = models.CharField(max_length=10, choices=OfferingKind.choices, default=OfferingKind.SERVICE)
+    kind = models.CharField(
+        max_length=10, choices=OfferingKind.choices, default=OfferingKind.SERVICE
+    )
     business_area = models.ForeignKey(
         BusinessArea, on_delete=models.PROTECT, null=True, blank=True, related_name="offerings"
     )
     team = models.ForeignKey(
-        Team, verbose_name="owning team", on_delete=models.PROTECT, null=True, blank=True,
+        Team,
+        verbose_name="owning team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="offerings",
     )
     url_name = "offering"
@@ -269,7 +285,9 @@ class Enabler(Keyed):
     )
     kind = models.CharField(max_length=20, choices=EnablerKind.choices)
     capability = models.CharField(
-        "capability label", max_length=100, blank=True,
+        "capability label",
+        max_length=100,
+        blank=True,
         help_text="What it does, in a word or two (for example payments).",
     )
     classification = models.CharField(
@@ -277,13 +295,20 @@ class Enabler(Keyed):
     )
     lifecycle = models.CharField(max_length=12, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     owner_team = models.ForeignKey(
-        Team, verbose_name="owning team", on_delete=models.PROTECT, null=True, blank=True,
+        Team,
+        verbose_name="owning team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="enablers",
     )
     tags = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -349,9 +374,7 @@ class Invitation(OrgOwned):
 class ChangeRecord(OrgOwned):
     """A line in the organisation's recent changes (shown on the organisation home)."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="changes"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -362,3 +385,6 @@ class ChangeRecord(OrgOwned):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["organisation", "-at"])]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -31,17 +31,21 @@ from .models import (
 def organisation_counts(*, organisation: Organisation) -> dict[str, int]:
     """How many of each kind of item the organisation has (one query per kind, fixed)."""
     models: dict[str, type[Keyed]] = {
-        "business_areas": BusinessArea, "teams": Team, "offerings": Offering,
-        "touchpoints": Touchpoint, "journeys": Journey, "enablers": Enabler,
+        "business_areas": BusinessArea,
+        "teams": Team,
+        "offerings": Offering,
+        "touchpoints": Touchpoint,
+        "journeys": Journey,
+        "enablers": Enabler,
     }
     return {name: m.objects.for_org(organisation).count() for name, m in models.items()}  # type: ignore[attr-defined]
 
 
 def recent_changes(*, organisation: Organisation, limit: int = 12) -> list[ChangeRecord]:
     return list(
-        ChangeRecord.objects.for_org(organisation).select_related("actor").order_by("-at", "-id")[
-            :limit
-        ]
+        ChangeRecord.objects.for_org(organisation)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
     )
 
 
@@ -53,12 +57,17 @@ class EnablerFilter(django_filters.FilterSet):
     )
     lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
     owner_team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), label="Owning team", empty_label="Any team",
+        queryset=Team.objects.none(),
+        label="Owning team",
+        empty_label="Any team",
         to_field_name="key",
     )
     area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.none(), label="Business area", method="used_in_area",
-        empty_label="Any area", to_field_name="key",
+        queryset=BusinessArea.objects.none(),
+        label="Business area",
+        method="used_in_area",
+        empty_label="Any area",
+        to_field_name="key",
         help_text="Enablers used by an offering in this area.",
     )
 
@@ -79,16 +88,21 @@ class EnablerFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value) | Q(key__icontains=value) | Q(capability__icontains=value)
-            | Q(description__icontains=value) | Q(tags__icontains=value)
+            Q(name__icontains=value)
+            | Q(key__icontains=value)
+            | Q(capability__icontains=value)
+            | Q(description__icontains=value)
+            | Q(tags__icontains=value)
         )
 
     def used_in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
         if not value:
             return queryset
-        used = EnablerUsage.objects.for_org(value.organisation_id).filter(
-            offering__business_area=value
-        ).values("enabler_id")
+        used = (
+            EnablerUsage.objects.for_org(value.organisation_id)
+            .filter(offering__business_area=value)
+            .values("enabler_id")
+        )
         return queryset.filter(pk__in=used)
 
 
@@ -132,7 +146,7 @@ def enabler_history(*, enabler: Enabler, limit: int = 30) -> list[dict[str, Any]
             pk__in={r.owner_team_id for r in records if r.owner_team_id}
         )
     }
-    entries = []
+    entries: list[dict[str, Any]] = []
     for record, older in zip(records, [*records[1:], None], strict=False):
         if len(entries) == limit:
             break
@@ -145,13 +159,17 @@ def enabler_history(*, enabler: Enabler, limit: int = 30) -> list[dict[str, Any]
                 old, new = change.old, change.new
                 if change.field == "owner_team":
                     old, new = teams.get(old, "none"), teams.get(new, "none")
-                label = Enabler._meta.get_field(change.field).verbose_name
+                label = str(
+                    getattr(Enabler._meta.get_field(change.field), "verbose_name", change.field)
+                )
                 changes.append({"field": label, "old": _show(old), "new": _show(new)})
-        entries.append({
-            "record": record,
-            "created": record.history_type == "+",
-            "changes": changes,
-        })
+        entries.append(
+            {
+                "record": record,
+                "created": record.history_type == "+",
+                "changes": changes,
+            }
+        )
     return entries
 
 
@@ -186,12 +204,16 @@ def references_to(*, item: Keyed) -> list[Reference]:
         add("Enablers it owns", Enabler.objects.for_org(org).filter(owner_team=item))
         add("Offerings it owns", Offering.objects.for_org(org).filter(team=item))
     elif isinstance(item, Offering):
-        add("Journeys with a step on this offering", Journey.objects.for_org(org).filter(
-            steps__offering=item).distinct())
+        add(
+            "Journeys with a step on this offering",
+            Journey.objects.for_org(org).filter(steps__offering=item).distinct(),
+        )
         add("Enablers it uses", Enabler.objects.for_org(org).filter(usages__offering=item))
     elif isinstance(item, Touchpoint):
-        add("Journeys that pass it", Journey.objects.for_org(org).filter(
-            steps__touchpoints=item).distinct())
+        add(
+            "Journeys that pass it",
+            Journey.objects.for_org(org).filter(steps__touchpoints=item).distinct(),
+        )
     elif isinstance(item, Enabler):
         add("Offerings that use it", Offering.objects.for_org(org).filter(usages__enabler=item))
     return refs

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
@@ -39,10 +39,16 @@ from .models import (
 )
 
 User = get_user_model()
+# Views pass request.user, authenticated by the org_view decorator before any service runs.
+Actor = AbstractBaseUser | AnonymousUser
+
+
+def _label(model: Any, field: str) -> str:
+    return str(getattr(model._meta.get_field(field), "verbose_name", field))
 
 
 def record_change(
-    *, organisation: Organisation, actor: AbstractBaseUser | None, summary: str, url: str = ""
+    *, organisation: Organisation, actor: Actor | None, summary: str, url: str = ""
 ) -> None:
     ChangeRecord.objects.create(
         organisation=organisation,
@@ -69,7 +75,7 @@ def unique_key(*, model: type[Keyed], organisation: Organisation, name: str) -> 
 # --- generic keyed items -------------------------------------------------------------------
 
 
-def item_save(*, item: Keyed, actor: AbstractBaseUser, created: bool) -> Keyed:
+def item_save(*, item: Keyed, actor: Actor, created: bool) -> Keyed:
     """Save an area, team, offering, touchpoint or journey built by a form."""
     organisation = item.organisation
     ensure_same_organisation(
@@ -84,15 +90,15 @@ def item_save(*, item: Keyed, actor: AbstractBaseUser, created: bool) -> Keyed:
         record_change(
             organisation=organisation,
             actor=actor,
-            summary=f"{item._meta.verbose_name.capitalize()} “{item.name}” {verb}",
+            summary=f"{str(item._meta.verbose_name).capitalize()} “{item.name}” {verb}",
             url=item.get_absolute_url(),
         )
     return item
 
 
-def item_delete(*, item: Keyed, actor: AbstractBaseUser) -> None:
+def item_delete(*, item: Keyed, actor: Actor) -> None:
     with transaction.atomic():
-        label = f"{item._meta.verbose_name.capitalize()} “{item.name}” deleted"
+        label = f"{str(item._meta.verbose_name).capitalize()} “{item.name}” deleted"
         organisation = item.organisation
         item.delete()
         record_change(organisation=organisation, actor=actor, summary=label)
@@ -101,8 +107,15 @@ def item_delete(*, item: Keyed, actor: AbstractBaseUser) -> None:
 # --- enablers -------------------------------------------------------------------------------
 
 TRACKED_FIELDS = (
-    "name", "key", "kind", "capability", "classification", "lifecycle", "owner_team_id",
-    "description", "tags",
+    "name",
+    "key",
+    "kind",
+    "capability",
+    "classification",
+    "lifecycle",
+    "owner_team_id",
+    "description",
+    "tags",
 )
 
 
@@ -114,7 +127,7 @@ class StaleVersion(Exception):
     changes: list[tuple[str, Any, Any]]
 
 
-def enabler_create(*, enabler: Enabler, actor: AbstractBaseUser, membership: Membership) -> Enabler:
+def enabler_create(*, enabler: Enabler, actor: Actor, membership: Membership) -> Enabler:
     """Log a new enabler. Team members' new enablers start as proposed."""
     ensure_same_organisation(enabler.organisation, enabler.owner_team)
     if not membership.has_role(Role.ENABLER_OWNER):
@@ -129,8 +142,10 @@ def enabler_create(*, enabler: Enabler, actor: AbstractBaseUser, membership: Mem
         enabler._history_user = actor  # type: ignore[attr-defined]
         enabler.save()
         record_change(
-            organisation=enabler.organisation, actor=actor,
-            summary=f"Enabler “{enabler.name}” logged", url=enabler.get_absolute_url(),
+            organisation=enabler.organisation,
+            actor=actor,
+            summary=f"Enabler “{enabler.name}” logged",
+            url=enabler.get_absolute_url(),
         )
     return enabler
 
@@ -144,13 +159,12 @@ def _changes_since(enabler: Enabler, base_version: int) -> list[tuple[str, Any, 
     for field in TRACKED_FIELDS:
         before, after = getattr(base, field), getattr(enabler, field)
         if before != after:
-            changes.append((Enabler._meta.get_field(field.removesuffix("_id")).verbose_name,
-                            before, after))
+            changes.append((_label(Enabler, field.removesuffix("_id")), before, after))
     return changes
 
 
 def enabler_update(
-    *, enabler: Enabler, fields: dict[str, Any], base_version: int, actor: AbstractBaseUser
+    *, enabler: Enabler, fields: dict[str, Any], base_version: int, actor: Actor
 ) -> Enabler:
     """Apply ``fields`` to the enabler if nobody saved it since ``base_version``.
 
@@ -160,9 +174,7 @@ def enabler_update(
     organisation = enabler.organisation
     ensure_same_organisation(organisation, fields.get("owner_team"))
     with transaction.atomic():
-        current = (
-            Enabler.objects.for_org(organisation).select_for_update().get(pk=enabler.pk)
-        )
+        current = Enabler.objects.for_org(organisation).select_for_update().get(pk=enabler.pk)
         if current.version != base_version:
             raise StaleVersion(current=current, changes=_changes_since(current, base_version))
         changed = [name for name, value in fields.items() if getattr(current, name) != value]
@@ -175,9 +187,10 @@ def enabler_update(
         current.version += 1
         current._history_user = actor  # type: ignore[attr-defined]
         current.save()
-        described = ", ".join(Enabler._meta.get_field(n).verbose_name for n in changed)
+        described = ", ".join(_label(Enabler, n) for n in changed)
         record_change(
-            organisation=organisation, actor=actor,
+            organisation=organisation,
+            actor=actor,
             summary=f"Enabler “{current.name}”: {described} changed",
             url=current.get_absolute_url(),
         )
@@ -188,23 +201,25 @@ def enabler_update(
 
 
 def usage_add(
-    *, enabler: Enabler, offering: Offering, criticality: str, actor: AbstractBaseUser
+    *, enabler: Enabler, offering: Offering, criticality: str, actor: Actor
 ) -> EnablerUsage:
     ensure_same_organisation(enabler.organisation, offering)
     with transaction.atomic():
         usage, _ = EnablerUsage.objects.for_org(enabler.organisation).update_or_create(
-            enabler=enabler, offering=offering,
+            enabler=enabler,
+            offering=offering,
             defaults={"criticality": criticality, "organisation": enabler.organisation},
         )
         record_change(
-            organisation=enabler.organisation, actor=actor,
+            organisation=enabler.organisation,
+            actor=actor,
             summary=f"“{offering.name}” now uses “{enabler.name}”",
             url=enabler.get_absolute_url(),
         )
     return usage
 
 
-def usage_remove(*, usage: EnablerUsage, actor: AbstractBaseUser) -> None:
+def usage_remove(*, usage: EnablerUsage, actor: Actor) -> None:
     with transaction.atomic():
         summary = f"“{usage.offering.name}” no longer uses “{usage.enabler.name}”"
         url = usage.enabler.get_absolute_url()
@@ -216,23 +231,31 @@ def usage_remove(*, usage: EnablerUsage, actor: AbstractBaseUser) -> None:
 
 
 def step_add(
-    *, journey: Journey, name: str, offering: Offering, touchpoints: list[Touchpoint],
-    actor: AbstractBaseUser,
+    *,
+    journey: Journey,
+    name: str,
+    offering: Offering,
+    touchpoints: list[Touchpoint],
+    actor: Actor,
 ) -> JourneyStep:
     """Append a step to the end of the journey."""
     ensure_same_organisation(journey.organisation, offering, *touchpoints)
     with transaction.atomic():
         last = journey.steps.aggregate(last=Max("position"))["last"]
         step = JourneyStep.objects.create(
-            organisation=journey.organisation, journey=journey,
-            position=(last or 0) + 1, name=name, offering=offering,
+            organisation=journey.organisation,
+            journey=journey,
+            position=(last or 0) + 1,
+            name=name,
+            offering=offering,
         )
         step.touchpoints.set(touchpoints)
         Journey.objects.for_org(journey.organisation).filter(pk=journey.pk).update(
             updated_at=timezone.now()
         )
         record_change(
-            organisation=journey.organisation, actor=actor,
+            organisation=journey.organisation,
+            actor=actor,
             summary=f"Step “{name}” added to journey “{journey.name}”",
             url=journey.get_absolute_url(),
         )
@@ -250,19 +273,20 @@ def _renumber(journey: Journey, ordered: list[JourneyStep]) -> None:
         step.save(update_fields=["position"])
 
 
-def step_remove(*, step: JourneyStep, actor: AbstractBaseUser) -> None:
+def step_remove(*, step: JourneyStep, actor: Actor) -> None:
     journey = step.journey
     with transaction.atomic():
         step.delete()
         _renumber(journey, list(journey.steps.select_for_update().order_by("position")))
         record_change(
-            organisation=journey.organisation, actor=actor,
+            organisation=journey.organisation,
+            actor=actor,
             summary=f"Step “{step.name}” removed from journey “{journey.name}”",
             url=journey.get_absolute_url(),
         )
 
 
-def step_move(*, step: JourneyStep, direction: int, actor: AbstractBaseUser) -> None:
+def step_move(*, step: JourneyStep, direction: int, actor: Actor) -> None:
     """Move a step one place up (-1) or down (+1); at either end nothing happens."""
     journey = step.journey
     with transaction.atomic():
@@ -274,7 +298,8 @@ def step_move(*, step: JourneyStep, direction: int, actor: AbstractBaseUser) -> 
         ordered[index], ordered[target] = ordered[target], ordered[index]
         _renumber(journey, ordered)
         record_change(
-            organisation=journey.organisation, actor=actor,
+            organisation=journey.organisation,
+            actor=actor,
             summary=f"Steps of journey “{journey.name}” reordered",
             url=journey.get_absolute_url(),
         )
@@ -288,8 +313,13 @@ def _hash_token(token: str) -> str:
 
 
 def invitation_create(
-    *, organisation: Organisation, email: str, role: str, teams: list[Team],
-    invited_by: AbstractBaseUser | None, accept_url_for: Any,
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    teams: list[Team],
+    invited_by: Actor | None,
+    accept_url_for: Any,
 ) -> Invitation:
     """Create a one-time invitation and email its link. Only a hash of the token is stored.
 
@@ -299,13 +329,17 @@ def invitation_create(
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            organisation=organisation, email=email.strip().lower(), role=role,
-            token_hash=_hash_token(token), invited_by=invited_by,
+            organisation=organisation,
+            email=email.strip().lower(),
+            role=role,
+            token_hash=_hash_token(token),
+            invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         invitation.teams.set(teams)
         record_change(
-            organisation=organisation, actor=invited_by,
+            organisation=organisation,
+            actor=invited_by,
             summary=f"{email} invited as {Role(role).label.lower()}",
         )
         link = accept_url_for(token)
@@ -316,7 +350,9 @@ def invitation_create(
         transaction.on_commit(
             lambda: send_mail(
                 f"You are invited to {organisation.name} on Enabling Model",
-                body, None, [invitation.email],
+                body,
+                None,
+                [invitation.email],
             )
         )
     return invitation
@@ -335,17 +371,17 @@ def invitation_by_token(token: str) -> Invitation | None:
     return invitation
 
 
-def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: Actor) -> Membership:
     """Make the user a member with the invited role and teams; the link is then spent."""
     with transaction.atomic():
-        locked = Invitation.objects.for_org(invitation.organisation).select_for_update().get(
-            pk=invitation.pk
+        locked = (
+            Invitation.objects.for_org(invitation.organisation)
+            .select_for_update()
+            .get(pk=invitation.pk)
         )
         if locked.accepted_at:
             raise ValueError("This invitation has already been used.")
-        membership, created = Membership.objects.for_org(
-            invitation.organisation
-        ).get_or_create(
+        membership, _ = Membership.objects.for_org(invitation.organisation).get_or_create(
             organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
         )
         for team in locked.teams.all():
@@ -355,14 +391,15 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
         record_change(
-            organisation=invitation.organisation, actor=user,
+            organisation=invitation.organisation,
+            actor=user,
             summary=f"{user.get_username()} joined",
         )
     return membership
 
 
 def membership_update(
-    *, membership: Membership, role: str, teams: list[Team], actor: AbstractBaseUser
+    *, membership: Membership, role: str, teams: list[Team], actor: Actor
 ) -> Membership:
     """Set a member's role and teams."""
     organisation = membership.organisation
@@ -380,13 +417,14 @@ def membership_update(
             for pk in wanted - have
         )
         record_change(
-            organisation=organisation, actor=actor,
+            organisation=organisation,
+            actor=actor,
             summary=f"{membership.user.get_username()} is now {Role(role).label.lower()}",
         )
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
     with transaction.atomic():
         name = membership.user.get_username()
         organisation = membership.organisation
@@ -394,22 +432,29 @@ def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> Non
         record_change(organisation=organisation, actor=actor, summary=f"{name} removed")
 
 
-def team_member_add(*, team: Team, membership: Membership, actor: AbstractBaseUser) -> None:
+def team_member_add(*, team: Team, membership: Membership, actor: Actor) -> None:
     ensure_same_organisation(team.organisation, membership)
     with transaction.atomic():
         TeamMembership.objects.for_org(team.organisation).get_or_create(
             organisation=team.organisation, team=team, membership=membership
         )
         record_change(
-            organisation=team.organisation, actor=actor,
+            organisation=team.organisation,
+            actor=actor,
             summary=f"{membership.user.get_username()} joined team “{team.name}”",
             url=team.get_absolute_url(),
         )
 
 
 def organisation_create(
-    *, name: str, slug: str, delivery_model: str, description: str, admin_email: str,
-    created_by: AbstractBaseUser, accept_url_for: Any,
+    *,
+    name: str,
+    slug: str,
+    delivery_model: str,
+    description: str,
+    admin_email: str,
+    created_by: Actor,
+    accept_url_for: Any,
 ) -> Organisation:
     """A staff user creates an organisation and names its first admin.
 
@@ -425,7 +470,11 @@ def organisation_create(
             Membership.objects.create(organisation=organisation, user=existing, role=Role.ADMIN)
         else:
             invitation_create(
-                organisation=organisation, email=admin_email, role=Role.ADMIN, teams=[],
-                invited_by=created_by, accept_url_for=accept_url_for,
+                organisation=organisation,
+                email=admin_email,
+                role=Role.ADMIN,
+                teams=[],
+                invited_by=created_by,
+                accept_url_for=accept_url_for,
             )
     return organisation

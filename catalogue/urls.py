@@ -24,31 +24,41 @@ org_patterns = [
     path("members/invite/", org.member_invite, name="member_invite"),
     path("members/<int:member_id>/", org.member_edit, name="member_edit"),
     path("members/<int:member_id>/remove/", org.member_remove, name="member_remove"),
-    path("invitations/<int:invitation_id>/revoke/", org.invitation_revoke,
-         name="invitation_revoke"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", org.invitation_revoke, name="invitation_revoke"
+    ),
     *kind_urls("area", "areas", details.area_detail),
     *kind_urls("team", "teams", details.team_detail),
     path("teams/<slug:key>/members/add/", details.team_member_add, name="team_member_add"),
-    path("teams/<slug:key>/members/<int:member_id>/remove/", details.team_member_remove,
-         name="team_member_remove"),
+    path(
+        "teams/<slug:key>/members/<int:member_id>/remove/",
+        details.team_member_remove,
+        name="team_member_remove",
+    ),
     *kind_urls("offering", "offerings", details.offering_detail),
-    path("offerings/<slug:key>/usages/add/", enablers.offering_usage_add,
-         name="offering_usage_add"),
+    path(
+        "offerings/<slug:key>/usages/add/", enablers.offering_usage_add, name="offering_usage_add"
+    ),
     *kind_urls("touchpoint", "touchpoints", details.touchpoint_detail),
     *kind_urls("journey", "journeys", details.journey_detail),
     path("journeys/<slug:key>/steps/add/", details.step_add, name="step_add"),
-    path("journeys/<slug:key>/steps/<int:step_id>/remove/", details.step_remove,
-         name="step_remove"),
+    path(
+        "journeys/<slug:key>/steps/<int:step_id>/remove/", details.step_remove, name="step_remove"
+    ),
     path("journeys/<slug:key>/steps/<int:step_id>/up/", details.step_up, name="step_up"),
     path("journeys/<slug:key>/steps/<int:step_id>/down/", details.step_down, name="step_down"),
     path("enablers/", enablers.enabler_list, name="enabler_list"),
     path("enablers/new/", enablers.enabler_create, name="enabler_create"),
     path("enablers/<slug:key>/", enablers.enabler_detail, name="enabler_detail"),
     path("enablers/<slug:key>/edit/", enablers.enabler_edit, name="enabler_edit"),
-    path("enablers/<slug:key>/delete/", items.make_views("enabler")["delete"],
-         name="enabler_delete"),
-    re_path(r"^enablers/(?P<key>[-a-z0-9]+)/set/(?P<field>classification|lifecycle)/$",
-            enablers.enabler_set_field, name="enabler_set_field"),
+    path(
+        "enablers/<slug:key>/delete/", items.make_views("enabler")["delete"], name="enabler_delete"
+    ),
+    re_path(
+        r"^enablers/(?P<key>[-a-z0-9]+)/set/(?P<field>classification|lifecycle)/$",
+        enablers.enabler_set_field,
+        name="enabler_set_field",
+    ),
     path("enablers/<slug:key>/usages/add/", enablers.usage_add, name="usage_add"),
     path("usages/<int:usage_id>/remove/", enablers.usage_remove, name="usage_remove"),
 ]

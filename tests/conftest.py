@@ -44,23 +44,40 @@ def build_world(slug: str) -> World:
     org = f.OrganisationFactory(slug=slug, name=f"{slug.title()} Ltd", delivery_model="track")
     area = f.AreaFactory(organisation=org, key="food", name="Food")
     delivery = f.TeamFactory(organisation=org, key="delivery", name="Delivery", business_area=area)
-    platform = f.TeamFactory(organisation=org, key="platform", name="Platform",
-                             kind=m.TeamKind.PLATFORM)
-    shop = f.OfferingFactory(organisation=org, key="shop", name="Shop", team=delivery,
-                             business_area=area)
-    warehouse = f.OfferingFactory(organisation=org, key="warehouse", name="Warehouse",
-                                  team=platform)
+    platform = f.TeamFactory(
+        organisation=org, key="platform", name="Platform", kind=m.TeamKind.PLATFORM
+    )
+    shop = f.OfferingFactory(
+        organisation=org, key="shop", name="Shop", team=delivery, business_area=area
+    )
+    warehouse = f.OfferingFactory(
+        organisation=org, key="warehouse", name="Warehouse", team=platform
+    )
     checkout = f.TouchpointFactory(organisation=org, key="checkout", name="Checkout")
     journey = f.JourneyFactory(organisation=org, key="weekly-shop", name="Weekly shop")
-    step = m.JourneyStep.objects.create(organisation=org, journey=journey, position=1,
-                                        name="Browse", offering=shop)
+    step = m.JourneyStep.objects.create(
+        organisation=org, journey=journey, position=1, name="Browse", offering=shop
+    )
     step.touchpoints.add(checkout)
-    payments = f.EnablerFactory(organisation=org, key="payments", name="Payments",
-                                owner_team=platform)
+    payments = f.EnablerFactory(
+        organisation=org, key="payments", name="Payments", owner_team=platform
+    )
     search = f.EnablerFactory(organisation=org, key="search", name="Search", owner_team=delivery)
     usage = m.EnablerUsage.objects.create(organisation=org, enabler=payments, offering=shop)
-    return World(org, area, delivery, platform, shop, warehouse, checkout, journey, step,
-                 payments, search, usage)
+    return World(
+        org,
+        area,
+        delivery,
+        platform,
+        shop,
+        warehouse,
+        checkout,
+        journey,
+        step,
+        payments,
+        search,
+        usage,
+    )
 
 
 def add_member(org: m.Organisation, username: str, role: str, *teams: m.Team) -> m.Membership:

@@ -39,7 +39,11 @@ def org_view(need: str = "org.view") -> Callable[[View], View]:
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, partial: str | None = None,
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The full page, or its named partial when htmx asks (``template#partial``)."""

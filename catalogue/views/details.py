@@ -30,12 +30,20 @@ from .items import KINDS, _crumbs
 def area_detail(request: HttpRequest, key: str) -> HttpResponse:
     area = get_keyed_for_user(request.membership, BusinessArea, key)  # type: ignore[attr-defined]
     org = area.organisation
-    return render_page(request, "catalogue/area_detail.html", {
-        "item": area, "kind": KINDS["area"], "crumbs": _crumbs(request, KINDS["area"], area),
-        "teams": Team.objects.for_org(org).filter(business_area=area).order_by("name"),
-        "offerings": Offering.objects.for_org(org).filter(business_area=area)
-        .select_related("team").order_by("name"),
-    })
+    return render_page(
+        request,
+        "catalogue/area_detail.html",
+        {
+            "item": area,
+            "kind": KINDS["area"],
+            "crumbs": _crumbs(request, KINDS["area"], area),
+            "teams": Team.objects.for_org(org).filter(business_area=area).order_by("name"),
+            "offerings": Offering.objects.for_org(org)
+            .filter(business_area=area)
+            .select_related("team")
+            .order_by("name"),
+        },
+    )
 
 
 @org_view()
@@ -44,15 +52,23 @@ def team_detail(request: HttpRequest, key: str) -> HttpResponse:
     team = get_keyed_for_user(membership, Team, key)
     org = team.organisation
     can_manage = can(membership, "org.manage_members")
-    return render_page(request, "catalogue/team_detail.html", {
-        "item": team, "kind": KINDS["team"], "crumbs": _crumbs(request, KINDS["team"], team),
-        "members": selectors.team_members(team=team),
-        "offerings": Offering.objects.for_org(org).filter(team=team)
-        .select_related("business_area").order_by("name"),
-        "enablers": Enabler.objects.for_org(org).filter(owner_team=team).order_by("name"),
-        "can_manage": can_manage,
-        "add_form": TeamMemberAddForm(team=team) if can_manage else None,
-    })
+    return render_page(
+        request,
+        "catalogue/team_detail.html",
+        {
+            "item": team,
+            "kind": KINDS["team"],
+            "crumbs": _crumbs(request, KINDS["team"], team),
+            "members": selectors.team_members(team=team),
+            "offerings": Offering.objects.for_org(org)
+            .filter(team=team)
+            .select_related("business_area")
+            .order_by("name"),
+            "enablers": Enabler.objects.for_org(org).filter(owner_team=team).order_by("name"),
+            "can_manage": can_manage,
+            "add_form": TeamMemberAddForm(team=team) if can_manage else None,
+        },
+    )
 
 
 @org_view(need="org.manage_members")
@@ -65,11 +81,18 @@ def team_member_add(request: HttpRequest, key: str) -> HttpResponse:
         services.team_member_add(team=team, membership=member, actor=request.user)
         messages.success(request, f"{member.user.get_username()} added to {team.name}.")
         return redirect(team.get_absolute_url())
-    return render_page(request, "catalogue/simple_form.html", {
-        "form": form, "title": f"Add a member to {team.name}",
-        "crumbs": _crumbs(request, KINDS["team"], team) + [("Add a member", "")],
-        "cancel_url": team.get_absolute_url(), "submit": "Add to team",
-    }, status=400 if form.is_bound else 200)
+    return render_page(
+        request,
+        "catalogue/simple_form.html",
+        {
+            "form": form,
+            "title": f"Add a member to {team.name}",
+            "crumbs": _crumbs(request, KINDS["team"], team) + [("Add a member", "")],
+            "cancel_url": team.get_absolute_url(),
+            "submit": "Add to team",
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @org_view(need="org.manage_members")
@@ -77,22 +100,33 @@ def team_member_remove(request: HttpRequest, key: str, member_id: int) -> HttpRe
     membership = request.membership  # type: ignore[attr-defined]
     team = get_keyed_for_user(membership, Team, key, need="org.manage_members")
     link = get_object_for_user(
-        membership, TeamMembership.objects.select_related("membership__user"),
-        need="org.manage_members", team=team, membership_id=member_id,
+        membership,
+        TeamMembership.objects.select_related("membership__user"),
+        need="org.manage_members",
+        team=team,
+        membership_id=member_id,
     )
     if request.method == "POST":
         name = link.membership.user.get_username()
         link.delete()
-        services.record_change(organisation=team.organisation, actor=request.user,
-                               summary=f"{name} left team “{team.name}”",
-                               url=team.get_absolute_url())
+        services.record_change(
+            organisation=team.organisation,
+            actor=request.user,
+            summary=f"{name} left team “{team.name}”",
+            url=team.get_absolute_url(),
+        )
         messages.success(request, f"{name} removed from {team.name}.")
         return redirect(team.get_absolute_url())
-    return render_page(request, "catalogue/confirm.html", {
-        "title": f"Remove {link.membership.user.get_username()} from {team.name}?",
-        "crumbs": _crumbs(request, KINDS["team"], team) + [("Remove a member", "")],
-        "cancel_url": team.get_absolute_url(), "submit": "Remove from team",
-    })
+    return render_page(
+        request,
+        "catalogue/confirm.html",
+        {
+            "title": f"Remove {link.membership.user.get_username()} from {team.name}?",
+            "crumbs": _crumbs(request, KINDS["team"], team) + [("Remove a member", "")],
+            "cancel_url": team.get_absolute_url(),
+            "submit": "Remove from team",
+        },
+    )
 
 
 @org_view()
@@ -102,35 +136,53 @@ def offering_detail(request: HttpRequest, key: str) -> HttpResponse:
         membership, Offering.objects.select_related("business_area", "team"), key=key
     )
     can_use = can(membership, "usage.edit", offering)
-    return render_page(request, "catalogue/offering_detail.html", {
-        "item": offering, "kind": KINDS["offering"],
-        "crumbs": _crumbs(request, KINDS["offering"], offering),
-        "usages": selectors.offering_usages(offering=offering),
-        "journeys": Journey.objects.for_org(offering.organisation)
-        .filter(steps__offering=offering).distinct().order_by("name"),
-        "can_edit": can(membership, "offering.edit", offering),
-        "can_use": can_use,
-        "usage_form": UsageForm(organisation=offering.organisation, membership=membership,
-                                pick="enabler") if can_use else None,
-    })
+    return render_page(
+        request,
+        "catalogue/offering_detail.html",
+        {
+            "item": offering,
+            "kind": KINDS["offering"],
+            "crumbs": _crumbs(request, KINDS["offering"], offering),
+            "usages": selectors.offering_usages(offering=offering),
+            "journeys": Journey.objects.for_org(offering.organisation)
+            .filter(steps__offering=offering)
+            .distinct()
+            .order_by("name"),
+            "can_edit": can(membership, "offering.edit", offering),
+            "can_use": can_use,
+            "usage_form": UsageForm(
+                organisation=offering.organisation, membership=membership, pick="enabler"
+            )
+            if can_use
+            else None,
+        },
+    )
 
 
 @org_view()
 def touchpoint_detail(request: HttpRequest, key: str) -> HttpResponse:
     touchpoint = get_keyed_for_user(request.membership, Touchpoint, key)  # type: ignore[attr-defined]
-    return render_page(request, "catalogue/touchpoint_detail.html", {
-        "item": touchpoint, "kind": KINDS["touchpoint"],
-        "crumbs": _crumbs(request, KINDS["touchpoint"], touchpoint),
-        "journeys": Journey.objects.for_org(touchpoint.organisation)
-        .filter(steps__touchpoints=touchpoint).annotate(passes=Count("steps")).order_by("name"),
-    })
+    return render_page(
+        request,
+        "catalogue/touchpoint_detail.html",
+        {
+            "item": touchpoint,
+            "kind": KINDS["touchpoint"],
+            "crumbs": _crumbs(request, KINDS["touchpoint"], touchpoint),
+            "journeys": Journey.objects.for_org(touchpoint.organisation)
+            .filter(steps__touchpoints=touchpoint)
+            .annotate(passes=Count("steps"))
+            .order_by("name"),
+        },
+    )
 
 
 def _journey_context(request: HttpRequest, journey: Journey, form: StepForm | None = None) -> dict:
     membership = request.membership  # type: ignore[attr-defined]
     can_edit = can(membership, "structure.edit")
     return {
-        "item": journey, "kind": KINDS["journey"],
+        "item": journey,
+        "kind": KINDS["journey"],
         "crumbs": _crumbs(request, KINDS["journey"], journey),
         "steps": selectors.journey_steps(journey=journey),
         "can_edit": can_edit,
@@ -147,12 +199,14 @@ def journey_detail(request: HttpRequest, key: str) -> HttpResponse:
 @org_view()
 def step_add(request: HttpRequest, key: str) -> HttpResponse:
     journey = get_keyed_for_user(request.membership, Journey, key, need="structure.edit")  # type: ignore[attr-defined]
-    form = StepForm(form_data(request), organisation=journey.organisation)
-    if request.method == "POST" and form.is_valid():
+    form: StepForm | None = StepForm(form_data(request), organisation=journey.organisation)
+    if form is not None and request.method == "POST" and form.is_valid():
         step = services.step_add(
-            journey=journey, name=form.cleaned_data["name"],
+            journey=journey,
+            name=form.cleaned_data["name"],
             offering=form.cleaned_data["offering"],
-            touchpoints=list(form.cleaned_data["touchpoints"]), actor=request.user,
+            touchpoints=list(form.cleaned_data["touchpoints"]),
+            actor=request.user,
         )
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, f"Step “{step.name}” added.")
@@ -161,22 +215,23 @@ def step_add(request: HttpRequest, key: str) -> HttpResponse:
     context = _journey_context(request, journey, form)
     context["step_added"] = form is None
     status = 400 if form is not None and form.is_bound else 200
-    return render_page(request, "catalogue/journey_detail.html", context, partial="steps",
-                       status=status)
+    return render_page(
+        request, "catalogue/journey_detail.html", context, partial="steps", status=status
+    )
 
 
 def _step_action(request: HttpRequest, key: str, step_id: int, action: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     journey = get_keyed_for_user(membership, Journey, key, need="structure.edit")
-    step = get_object_for_user(membership, JourneyStep.objects.all(), need="structure.edit",
-                               journey=journey, pk=step_id)
+    step = get_object_for_user(
+        membership, JourneyStep.objects.all(), need="structure.edit", journey=journey, pk=step_id
+    )
     step.journey = journey
     if request.method == "POST":
         if action == "remove":
             services.step_remove(step=step, actor=request.user)
         else:
-            services.step_move(step=step, direction=-1 if action == "up" else 1,
-                               actor=request.user)
+            services.step_move(step=step, direction=-1 if action == "up" else 1, actor=request.user)
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, "Journey steps updated.")
             return redirect(journey.get_absolute_url())

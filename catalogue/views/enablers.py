@@ -18,8 +18,10 @@ from .items import KINDS
 
 def _crumbs(request: HttpRequest, enabler: Enabler | None = None) -> list[tuple[str, str]]:
     org = request.organisation  # type: ignore[attr-defined]
-    crumbs = [(org.name, reverse("catalogue:home", args=[org.slug])),
-              ("Enablers", reverse("catalogue:enabler_list", args=[org.slug]))]
+    crumbs = [
+        (org.name, reverse("catalogue:home", args=[org.slug])),
+        ("Enablers", reverse("catalogue:enabler_list", args=[org.slug])),
+    ]
     if enabler is not None:
         crumbs.append((enabler.name, enabler.get_absolute_url()))
     return crumbs
@@ -29,64 +31,89 @@ def _crumbs(request: HttpRequest, enabler: Enabler | None = None) -> list[tuple[
 def enabler_list(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     filterset = selectors.EnablerFilter(
-        request.GET or None, queryset=selectors.enablers_for_list(organisation=organisation),
+        request.GET or None,
+        queryset=selectors.enablers_for_list(organisation=organisation),
         organisation=organisation,
     )
     page = paginate(request, filterset.qs)
     query = request.GET.copy()
     query.pop("page", None)
-    return render_page(request, "catalogue/enabler_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
-        "crumbs": _crumbs(request)[:-1] + [("Enablers", "")],
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
-        "can_create": can(request.membership, "enabler.create"),  # type: ignore[attr-defined]
-    }, partial="results")
+    return render_page(
+        request,
+        "catalogue/enabler_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "crumbs": _crumbs(request)[:-1] + [("Enablers", "")],
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "can_create": can(request.membership, "enabler.create"),  # type: ignore[attr-defined]
+        },
+        partial="results",
+    )
 
 
 @org_view(need="enabler.create")
 def enabler_create(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    form = EnablerForm(form_data(request), organisation=membership.organisation,
-                       membership=membership)
+    form = EnablerForm(
+        form_data(request), organisation=membership.organisation, membership=membership
+    )
     if request.method == "POST" and form.is_valid():
         enabler = form.save(commit=False)
         if not can(membership, "structure.edit") and not membership.has_role("enabler_owner"):
             pass  # lifecycle is forced to proposed in the service
-        enabler = services.enabler_create(enabler=enabler, actor=request.user,
-                                          membership=membership)
+        enabler = services.enabler_create(
+            enabler=enabler, actor=request.user, membership=membership
+        )
         messages.success(request, f"Enabler “{enabler.name}” logged.")
         return redirect(enabler.get_absolute_url())
-    return render_page(request, "catalogue/enabler_form.html", {
-        "form": form, "title": "Log an enabler", "crumbs": _crumbs(request) + [("Log", "")],
-        "kind": KINDS["journey"],
-    }, status=400 if form.is_bound else 200)
+    return render_page(
+        request,
+        "catalogue/enabler_form.html",
+        {
+            "form": form,
+            "title": "Log an enabler",
+            "crumbs": _crumbs(request) + [("Log", "")],
+            "kind": KINDS["journey"],
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _field_form(enabler: Enabler, field: str) -> EnablerFieldForm:
-    return EnablerFieldForm(initial={"value": getattr(enabler, field), "version": enabler.version},
-                            field=field)
+    return EnablerFieldForm(
+        initial={"value": getattr(enabler, field), "version": enabler.version}, field=field
+    )
 
 
 @org_view()
 def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"),
-                                  key=key)
+    enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"), key=key)
     can_edit = can(membership, "enabler.edit", enabler)
     can_use = can(membership, "structure.edit") or (
         membership.has_role("team_member") and bool(membership and _has_teams(membership))
     )
-    return render_page(request, "catalogue/enabler_detail.html", {
-        "enabler": enabler, "crumbs": _crumbs(request, enabler),
-        "usages": selectors.enabler_usages(enabler=enabler),
-        "history": selectors.enabler_history(enabler=enabler),
-        "can_edit": can_edit,
-        "can_delete": can(membership, "catalogue.delete"),
-        "usage_form": UsageForm(organisation=enabler.organisation, membership=membership,
-                                pick="offering") if can_use else None,
-        "classification_form": _field_form(enabler, "classification"),
-        "lifecycle_form": _field_form(enabler, "lifecycle"),
-    })
+    return render_page(
+        request,
+        "catalogue/enabler_detail.html",
+        {
+            "enabler": enabler,
+            "crumbs": _crumbs(request, enabler),
+            "usages": selectors.enabler_usages(enabler=enabler),
+            "history": selectors.enabler_history(enabler=enabler),
+            "can_edit": can_edit,
+            "can_delete": can(membership, "catalogue.delete"),
+            "usage_form": UsageForm(
+                organisation=enabler.organisation, membership=membership, pick="offering"
+            )
+            if can_use
+            else None,
+            "classification_form": _field_form(enabler, "classification"),
+            "lifecycle_form": _field_form(enabler, "lifecycle"),
+        },
+    )
 
 
 def _has_teams(membership: object) -> bool:
@@ -99,32 +126,50 @@ def _has_teams(membership: object) -> bool:
 def enabler_edit(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     enabler = get_keyed_for_user(membership, Enabler, key, need="enabler.edit")
-    form = EnablerForm(form_data(request), instance=enabler, organisation=enabler.organisation,
-                       membership=membership)
+    form = EnablerForm(
+        form_data(request),
+        instance=enabler,
+        organisation=enabler.organisation,
+        membership=membership,
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
         try:
             enabler = services.enabler_update(
-                enabler=enabler, fields=fields, base_version=form.cleaned_data["version"],
+                enabler=enabler,
+                fields=fields,
+                base_version=form.cleaned_data["version"],
                 actor=request.user,
             )
         except services.StaleVersion as stale:
             conflict = stale
-            form.add_error(None, "Someone else saved this enabler while you were editing it. "
-                           "Their change is kept; check it below, then apply yours again.")
+            form.add_error(
+                None,
+                "Someone else saved this enabler while you were editing it. "
+                "Their change is kept; check it below, then apply yours again.",
+            )
         else:
             messages.success(request, f"Enabler “{enabler.name}” saved.")
             return redirect(enabler.get_absolute_url())
     if conflict is not None:
         # Show the stored values and version, keeping nothing from the stale submission.
-        form = EnablerForm(instance=conflict.current, organisation=enabler.organisation,
-                           membership=membership)
+        form = EnablerForm(
+            instance=conflict.current, organisation=enabler.organisation, membership=membership
+        )
     status = 409 if conflict else (400 if form.is_bound else 200)
-    return render_page(request, "catalogue/enabler_form.html", {
-        "form": form, "title": f"Edit {enabler.name}", "enabler": enabler,
-        "conflict": conflict, "crumbs": _crumbs(request, enabler) + [("Edit", "")],
-    }, status=status)
+    return render_page(
+        request,
+        "catalogue/enabler_form.html",
+        {
+            "form": form,
+            "title": f"Edit {enabler.name}",
+            "enabler": enabler,
+            "conflict": conflict,
+            "crumbs": _crumbs(request, enabler) + [("Edit", "")],
+        },
+        status=status,
+    )
 
 
 @org_view()
@@ -137,8 +182,10 @@ def enabler_set_field(request: HttpRequest, key: str, field: str) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         try:
             enabler = services.enabler_update(
-                enabler=enabler, fields={field: form.cleaned_data["value"]},
-                base_version=form.cleaned_data["version"], actor=request.user,
+                enabler=enabler,
+                fields={field: form.cleaned_data["value"]},
+                base_version=form.cleaned_data["version"],
+                actor=request.user,
             )
             saved = True
         except services.StaleVersion as stale:
@@ -153,10 +200,19 @@ def enabler_set_field(request: HttpRequest, key: str, field: str) -> HttpRespons
             messages.error(request, "Someone else changed this enabler first; nothing was saved.")
         return redirect(enabler.get_absolute_url())
     partial = "classification" if field == "classification" else "lifecycle"
-    return render_page(request, "catalogue/enabler_detail.html", {
-        "enabler": enabler, "can_edit": True, "saved_field": field if saved else None,
-        "conflict": conflict, f"{partial}_form": form,
-    }, partial=partial, status=status)
+    return render_page(
+        request,
+        "catalogue/enabler_detail.html",
+        {
+            "enabler": enabler,
+            "can_edit": True,
+            "saved_field": field if saved else None,
+            "conflict": conflict,
+            f"{partial}_form": form,
+        },
+        partial=partial,
+        status=status,
+    )
 
 
 @org_view()
@@ -166,23 +222,35 @@ def usage_add(request: HttpRequest, key: str) -> HttpResponse:
     enabler = get_keyed_for_user(membership, Enabler, key)
     if request.method != "POST":
         return redirect(enabler.get_absolute_url())
-    form = UsageForm(request.POST, organisation=enabler.organisation, membership=membership,
-                     pick="offering")
+    form = UsageForm(
+        request.POST, organisation=enabler.organisation, membership=membership, pick="offering"
+    )
     offering = _posted_offering(membership, request.POST.get("offering"))
     if offering is not None:
         require(membership, "usage.edit", offering)  # 403 for another team's offering
     if form.is_valid():
-        services.usage_add(enabler=enabler, offering=form.cleaned_data["offering"],
-                           criticality=form.cleaned_data["criticality"], actor=request.user)
+        services.usage_add(
+            enabler=enabler,
+            offering=form.cleaned_data["offering"],
+            criticality=form.cleaned_data["criticality"],
+            actor=request.user,
+        )
         messages.success(request, f"“{form.cleaned_data['offering'].name}” now uses this enabler.")
         return redirect(enabler.get_absolute_url())
     require(membership, "enabler.create")  # viewers never get the form back
-    return render_page(request, "catalogue/simple_form.html", {
-        "form": form, "title": f"Add a usage of {enabler.name}",
-        "crumbs": _crumbs(request, enabler) + [("Add a usage", "")],
-        "cancel_url": enabler.get_absolute_url(), "submit": "Add usage",
-        "action": reverse("catalogue:usage_add", args=[enabler.organisation.slug, enabler.key]),
-    }, status=400)
+    return render_page(
+        request,
+        "catalogue/simple_form.html",
+        {
+            "form": form,
+            "title": f"Add a usage of {enabler.name}",
+            "crumbs": _crumbs(request, enabler) + [("Add a usage", "")],
+            "cancel_url": enabler.get_absolute_url(),
+            "submit": "Add usage",
+            "action": reverse("catalogue:usage_add", args=[enabler.organisation.slug, enabler.key]),
+        },
+        status=400,
+    )
 
 
 @org_view()
@@ -192,28 +260,56 @@ def offering_usage_add(request: HttpRequest, key: str) -> HttpResponse:
     offering = get_keyed_for_user(membership, Offering, key, need="usage.edit")
     if request.method != "POST":
         return redirect(offering.get_absolute_url())
-    form = UsageForm(request.POST, organisation=offering.organisation, membership=membership,
-                     pick="enabler")
+    form = UsageForm(
+        request.POST, organisation=offering.organisation, membership=membership, pick="enabler"
+    )
     if form.is_valid():
-        services.usage_add(enabler=form.cleaned_data["enabler"], offering=offering,
-                           criticality=form.cleaned_data["criticality"], actor=request.user)
-        messages.success(request, f"“{offering.name}” now uses “{form.cleaned_data['enabler'].name}”.")
+        services.usage_add(
+            enabler=form.cleaned_data["enabler"],
+            offering=offering,
+            criticality=form.cleaned_data["criticality"],
+            actor=request.user,
+        )
+        messages.success(
+            request, f"“{offering.name}” now uses “{form.cleaned_data['enabler'].name}”."
+        )
         return redirect(offering.get_absolute_url())
-    return render_page(request, "catalogue/simple_form.html", {
-        "form": form, "title": f"Add an enabler used by {offering.name}",
-        "crumbs": [(offering.organisation.name, reverse("catalogue:home", args=[offering.organisation.slug])),
-                   ("Offerings", reverse("catalogue:offering_list", args=[offering.organisation.slug])),
-                   (offering.name, offering.get_absolute_url()), ("Add a usage", "")],
-        "cancel_url": offering.get_absolute_url(), "submit": "Add usage",
-        "action": reverse("catalogue:offering_usage_add",
-                          args=[offering.organisation.slug, offering.key]),
-    }, status=400)
+    return render_page(
+        request,
+        "catalogue/simple_form.html",
+        {
+            "form": form,
+            "title": f"Add an enabler used by {offering.name}",
+            "crumbs": [
+                (
+                    offering.organisation.name,
+                    reverse("catalogue:home", args=[offering.organisation.slug]),
+                ),
+                (
+                    "Offerings",
+                    reverse("catalogue:offering_list", args=[offering.organisation.slug]),
+                ),
+                (offering.name, offering.get_absolute_url()),
+                ("Add a usage", ""),
+            ],
+            "cancel_url": offering.get_absolute_url(),
+            "submit": "Add usage",
+            "action": reverse(
+                "catalogue:offering_usage_add", args=[offering.organisation.slug, offering.key]
+            ),
+        },
+        status=400,
+    )
 
 
 def _posted_offering(membership: object, key: str | None) -> Offering | None:
     if not key:
         return None
-    return Offering.objects.for_org(membership.organisation).filter(pk=key).first() if key.isdigit() else None  # type: ignore[attr-defined]
+    return (
+        Offering.objects.for_org(membership.organisation).filter(pk=key).first()
+        if key.isdigit()
+        else None
+    )  # type: ignore[attr-defined]
 
 
 @org_view()
@@ -230,8 +326,13 @@ def usage_remove(request: HttpRequest, usage_id: int) -> HttpResponse:
         services.usage_remove(usage=usage, actor=request.user)
         messages.success(request, f"“{usage.offering.name}” no longer uses “{usage.enabler.name}”.")
         return redirect(back)
-    return render_page(request, "catalogue/confirm.html", {
-        "title": f"Stop “{usage.offering.name}” using “{usage.enabler.name}”?",
-        "crumbs": _crumbs(request, usage.enabler) + [("Remove a usage", "")],
-        "cancel_url": back, "submit": "Remove usage",
-    })
+    return render_page(
+        request,
+        "catalogue/confirm.html",
+        {
+            "title": f"Stop “{usage.offering.name}” using “{usage.enabler.name}”?",
+            "crumbs": _crumbs(request, usage.enabler) + [("Remove a usage", "")],
+            "cancel_url": back,
+            "submit": "Remove usage",
+        },
+    )

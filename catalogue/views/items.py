@@ -56,41 +56,68 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "area": Kind(
-        BusinessArea, BusinessAreaForm, "area", "Business areas",
+        BusinessArea,
+        BusinessAreaForm,
+        "area",
+        "Business areas",
         "Optional groupings of teams and offerings, such as Food, Fashion and Home.",
         "No business areas yet. Add one if your teams and offerings fall into separate businesses.",
         columns=[("Key", "key")],
     ),
     "team": Kind(
-        Team, TeamForm, "team", "Teams",
+        Team,
+        TeamForm,
+        "team",
+        "Teams",
         "Delivery, platform, enabling and leadership teams, and who is in them.",
         "No teams yet. Add the teams that deliver offerings and own enablers.",
-        columns=[("Kind", "get_kind_display"), ("Business area", "business_area"),
-                 ("Members", "member_count")],
+        columns=[
+            ("Kind", "get_kind_display"),
+            ("Business area", "business_area"),
+            ("Members", "member_count"),
+        ],
     ),
     "offering": Kind(
-        Offering, OfferingForm, "offering", "Offerings",
+        Offering,
+        OfferingForm,
+        "offering",
+        "Offerings",
         "The products and services customers meet along their journeys.",
         "No offerings yet. Add the products and services your teams deliver.",
         edit_perm="offering.edit",
-        columns=[("Kind", "get_kind_display"), ("Business area", "business_area"),
-                 ("Owning team", "team")],
+        columns=[
+            ("Kind", "get_kind_display"),
+            ("Business area", "business_area"),
+            ("Owning team", "team"),
+        ],
     ),
     "touchpoint": Kind(
-        Touchpoint, TouchpointForm, "touchpoint", "Touchpoints",
+        Touchpoint,
+        TouchpointForm,
+        "touchpoint",
+        "Touchpoints",
         "Shared points of interaction, such as booking, payments or the member app.",
         "No touchpoints yet. Add the points where customers interact, then name them in journey steps.",
         columns=[("Key", "key")],
     ),
     "journey": Kind(
-        Journey, JourneyForm, "journey", "Customer journeys",
+        Journey,
+        JourneyForm,
+        "journey",
+        "Customer journeys",
         "The paths customers take through your offerings, step by step.",
         "No journeys yet. Add one, then add its steps in order.",
         columns=[("Customer segment", "segment"), ("Steps", "step_count")],
     ),
     # Enablers have their own list and forms; the generic view only deletes them.
     "enabler": Kind(
-        Enabler, EnablerForm, "enabler", "Enablers", "", "", edit_perm="enabler.edit",
+        Enabler,
+        EnablerForm,
+        "enabler",
+        "Enablers",
+        "",
+        "",
+        edit_perm="enabler.edit",
     ),
 }
 
@@ -110,43 +137,70 @@ def item_list(request: HttpRequest, kind_name: str) -> HttpResponse:
     kind = KINDS[kind_name]
     page = paginate(request, kind.queryset(request.organisation))  # type: ignore[attr-defined]
     can_create = kind.edit_perm == "structure.edit" and request.membership.has_role("leadership")  # type: ignore[attr-defined]
-    return render_page(request, "catalogue/item_list.html", {
-        "kind": kind, "page": page, "crumbs": _crumbs(request, kind)[:-1] + [(kind.plural, "")],
-        "can_create": can_create,
-    }, partial="rows")
+    return render_page(
+        request,
+        "catalogue/item_list.html",
+        {
+            "kind": kind,
+            "page": page,
+            "crumbs": _crumbs(request, kind)[:-1] + [(kind.plural, "")],
+            "can_create": can_create,
+        },
+        partial="rows",
+    )
 
 
 def item_create(request: HttpRequest, kind_name: str) -> HttpResponse:
     kind = KINDS[kind_name]
     membership = request.membership  # type: ignore[attr-defined]
     require(membership, "structure.edit")
-    form = kind.form(form_data(request), organisation=membership.organisation,
-                     membership=membership)
+    form = kind.form(
+        form_data(request), organisation=membership.organisation, membership=membership
+    )
     if request.method == "POST" and form.is_valid():
         item = services.item_save(item=form.save(commit=False), actor=request.user, created=True)
-        messages.success(request, f"{kind.model._meta.verbose_name.capitalize()} “{item.name}” added.")
+        messages.success(request, f"{kind.singular.capitalize()} “{item.name}” added.")
         return redirect(item.get_absolute_url())
-    return render_page(request, "catalogue/item_form.html", {
-        "kind": kind, "form": form, "item": None, "crumbs": _crumbs(request, kind) + [("Add", "")],
-        "title": f"Add {kind.model._meta.verbose_name}",
-    }, status=400 if form.is_bound else 200)
+    return render_page(
+        request,
+        "catalogue/item_form.html",
+        {
+            "kind": kind,
+            "form": form,
+            "item": None,
+            "crumbs": _crumbs(request, kind) + [("Add", "")],
+            "title": f"Add {kind.model._meta.verbose_name}",
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def item_edit(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
     kind = KINDS[kind_name]
     membership = request.membership  # type: ignore[attr-defined]
     item = get_keyed_for_user(membership, kind.model, key, need=kind.edit_perm)
-    form = kind.form(form_data(request), instance=item, organisation=membership.organisation,
-                     membership=membership)
+    form = kind.form(
+        form_data(request),
+        instance=item,
+        organisation=membership.organisation,
+        membership=membership,
+    )
     if request.method == "POST" and form.is_valid():
         item = services.item_save(item=form.save(commit=False), actor=request.user, created=False)
-        messages.success(request, f"{kind.model._meta.verbose_name.capitalize()} “{item.name}” saved.")
+        messages.success(request, f"{kind.singular.capitalize()} “{item.name}” saved.")
         return redirect(item.get_absolute_url())
-    return render_page(request, "catalogue/item_form.html", {
-        "kind": kind, "form": form, "item": item,
-        "crumbs": _crumbs(request, kind, item) + [("Edit", "")],
-        "title": f"Edit {item.name}",
-    }, status=400 if form.is_bound else 200)
+    return render_page(
+        request,
+        "catalogue/item_form.html",
+        {
+            "kind": kind,
+            "form": form,
+            "item": item,
+            "crumbs": _crumbs(request, kind, item) + [("Edit", "")],
+            "title": f"Edit {item.name}",
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def item_delete(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
@@ -157,12 +211,19 @@ def item_delete(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
     if request.method == "POST" and not references:
         name = item.name
         services.item_delete(item=item, actor=request.user)
-        messages.success(request, f"{kind.model._meta.verbose_name.capitalize()} “{name}” deleted.")
+        messages.success(request, f"{kind.singular.capitalize()} “{name}” deleted.")
         return redirect(f"catalogue:{kind.url_name}_list", membership.organisation.slug)
-    return render_page(request, "catalogue/item_delete.html", {
-        "kind": kind, "item": item, "references": references,
-        "crumbs": _crumbs(request, kind, item) + [("Delete", "")],
-    }, status=409 if request.method == "POST" else 200)
+    return render_page(
+        request,
+        "catalogue/item_delete.html",
+        {
+            "kind": kind,
+            "item": item,
+            "references": references,
+            "crumbs": _crumbs(request, kind, item) + [("Delete", "")],
+        },
+        status=409 if request.method == "POST" else 200,
+    )
 
 
 def make_views(kind_name: str) -> dict[str, Any]:

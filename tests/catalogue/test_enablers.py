@@ -18,20 +18,32 @@ def enabler(cast, key):
 
 def form_data(e, **changes):
     data = {
-        "name": e.name, "key": e.key, "kind": e.kind, "capability": e.capability,
-        "classification": e.classification, "lifecycle": e.lifecycle,
-        "owner_team": e.owner_team_id or "", "description": e.description,
-        "tags": ", ".join(e.tags), "version": e.version,
+        "name": e.name,
+        "key": e.key,
+        "kind": e.kind,
+        "capability": e.capability,
+        "classification": e.classification,
+        "lifecycle": e.lifecycle,
+        "owner_team": e.owner_team_id or "",
+        "description": e.description,
+        "tags": ", ".join(e.tags),
+        "version": e.version,
     }
     data.update(changes)
     return data
 
 
 def test_team_members_new_enablers_start_as_proposed(cast):
-    response = client_for(cast.member).post(url("enabler_create"), {
-        "name": "Recipe search", "kind": "capability", "classification": "independent",
-        "lifecycle": "active", "owner_team": cast.world.delivery.pk,
-    })
+    response = client_for(cast.member).post(
+        url("enabler_create"),
+        {
+            "name": "Recipe search",
+            "kind": "capability",
+            "classification": "independent",
+            "lifecycle": "active",
+            "owner_team": cast.world.delivery.pk,
+        },
+    )
     assert response.status_code == 302
     created = enabler(cast, "recipe-search")
     assert created.lifecycle == Lifecycle.PROPOSED
@@ -39,38 +51,59 @@ def test_team_members_new_enablers_start_as_proposed(cast):
 
 
 def test_member_cannot_log_an_enabler_for_another_team(cast):
-    response = client_for(cast.member).post(url("enabler_create"), {
-        "name": "Stock feed", "kind": "data", "classification": "common",
-        "owner_team": cast.world.platform.pk,
-    })
+    response = client_for(cast.member).post(
+        url("enabler_create"),
+        {
+            "name": "Stock feed",
+            "kind": "data",
+            "classification": "common",
+            "owner_team": cast.world.platform.pk,
+        },
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert not Enabler.objects.for_org(cast.world.org).filter(name="Stock feed").exists()
 
 
 def test_owner_creates_active_enabler_for_own_team(cast):
-    response = client_for(cast.owner).post(url("enabler_create"), {
-        "name": "Event bus", "key": "bus", "kind": "platform", "classification": "repeatable",
-        "lifecycle": "active", "owner_team": cast.world.platform.pk, "tags": "Kafka, events",
-    })
+    response = client_for(cast.owner).post(
+        url("enabler_create"),
+        {
+            "name": "Event bus",
+            "key": "bus",
+            "kind": "platform",
+            "classification": "repeatable",
+            "lifecycle": "active",
+            "owner_team": cast.world.platform.pk,
+            "tags": "Kafka, events",
+        },
+    )
     assert response.status_code == 302
     bus = enabler(cast, "bus")
     assert bus.lifecycle == Lifecycle.ACTIVE
     assert bus.tags == ["kafka", "events"]
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("name", "payments", "Another enabler in this organisation is already called"),
-    ("key", "search", "already used by another enabler"),
-    ("key", "Not A Key", "lowercase letters"),
-    ("name", "x" * 201, "at most 200 characters"),
-    ("description", "x" * 5001, "at most 5000 characters"),
-    ("kind", "spaceship", "Select a valid choice"),
-    ("owner_team", "999999", "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("name", "payments", "Another enabler in this organisation is already called"),
+        ("key", "search", "already used by another enabler"),
+        ("key", "Not A Key", "lowercase letters"),
+        ("name", "x" * 201, "at most 200 characters"),
+        ("description", "x" * 5001, "at most 5000 characters"),
+        ("kind", "spaceship", "Select a valid choice"),
+        ("owner_team", "999999", "Select a valid choice"),
+    ],
+)
 def test_bad_enabler_input_is_refused_next_to_the_field(cast, field, value, message):
-    data = {"name": "Fresh", "kind": "platform", "classification": "common",
-            "lifecycle": "active", "owner_team": cast.world.platform.pk}
+    data = {
+        "name": "Fresh",
+        "kind": "platform",
+        "classification": "common",
+        "lifecycle": "active",
+        "owner_team": cast.world.platform.pk,
+    }
     data[field] = value
     response = client_for(cast.leader).post(url("enabler_create"), data)
     assert response.status_code == 400
@@ -81,8 +114,13 @@ def test_bad_enabler_input_is_refused_next_to_the_field(cast, field, value, mess
 
 
 def test_owner_team_of_another_organisation_is_refused(cast):
-    data = {"name": "Leaky", "kind": "platform", "classification": "common",
-            "lifecycle": "active", "owner_team": cast.other.platform.pk}
+    data = {
+        "name": "Leaky",
+        "kind": "platform",
+        "classification": "common",
+        "lifecycle": "active",
+        "owner_team": cast.other.platform.pk,
+    }
     response = client_for(cast.leader).post(url("enabler_create"), data)
     assert response.status_code == 400
     assert not Enabler.objects.for_org(cast.world.org).filter(name="Leaky").exists()
@@ -125,7 +163,8 @@ def test_in_place_classification_change_with_htmx(cast):
     client = client_for(cast.owner)
     response = client.post(
         url("enabler_set_field", "payments", "classification"),
-        {"value": "independent", "version": 1}, HTTP_HX_REQUEST="true",
+        {"value": "independent", "version": 1},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -136,10 +175,16 @@ def test_in_place_classification_change_with_htmx(cast):
 
 def test_in_place_change_on_an_old_version_is_refused(cast):
     client = client_for(cast.owner)
-    client.post(url("enabler_set_field", "payments", "lifecycle"),
-                {"value": "deprecated", "version": 1}, HTTP_HX_REQUEST="true")
-    response = client.post(url("enabler_set_field", "payments", "classification"),
-                           {"value": "repeatable", "version": 1}, HTTP_HX_REQUEST="true")
+    client.post(
+        url("enabler_set_field", "payments", "lifecycle"),
+        {"value": "deprecated", "version": 1},
+        HTTP_HX_REQUEST="true",
+    )
+    response = client.post(
+        url("enabler_set_field", "payments", "classification"),
+        {"value": "repeatable", "version": 1},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 409
     assert "Someone else changed this enabler first" in response.content.decode()
     current = enabler(cast, "payments")
@@ -149,7 +194,8 @@ def test_in_place_change_on_an_old_version_is_refused(cast):
 def test_in_place_change_refuses_an_unknown_value(cast):
     response = client_for(cast.leader).post(
         url("enabler_set_field", "payments", "classification"),
-        {"value": "sometimes", "version": 1}, HTTP_HX_REQUEST="true",
+        {"value": "sometimes", "version": 1},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 400
     assert enabler(cast, "payments").classification == "common"
@@ -168,11 +214,13 @@ def test_filters_find_enablers_by_area_and_text(cast):
 
 def test_member_adds_and_removes_usage_for_own_offering_only(cast):
     client = client_for(cast.member)
-    ok = client.post(url("usage_add", "search"),
-                     {"offering": cast.world.shop.pk, "criticality": "high"})
+    ok = client.post(
+        url("usage_add", "search"), {"offering": cast.world.shop.pk, "criticality": "high"}
+    )
     assert ok.status_code == 302
-    refused = client.post(url("usage_add", "search"),
-                          {"offering": cast.world.warehouse.pk, "criticality": "high"})
+    refused = client.post(
+        url("usage_add", "search"), {"offering": cast.world.warehouse.pk, "criticality": "high"}
+    )
     assert refused.status_code == 403
     usages = cast.world.search.usages.all()
     assert [(u.offering.key, u.criticality) for u in usages] == [("shop", "high")]
@@ -190,9 +238,11 @@ def test_enabler_in_use_cannot_be_deleted(cast):
 
 def test_stale_version_reports_what_changed(cast):
     payments = cast.world.payments
-    services.enabler_update(enabler=payments, fields={"lifecycle": "deprecated"},
-                            base_version=1, actor=cast.leader.user)
+    services.enabler_update(
+        enabler=payments, fields={"lifecycle": "deprecated"}, base_version=1, actor=cast.leader.user
+    )
     with pytest.raises(services.StaleVersion) as caught:
-        services.enabler_update(enabler=payments, fields={"name": "X"}, base_version=1,
-                                actor=cast.owner.user)
+        services.enabler_update(
+            enabler=payments, fields={"name": "X"}, base_version=1, actor=cast.owner.user
+        )
     assert caught.value.changes == [("lifecycle", "active", "deprecated")]

@@ -13,17 +13,24 @@ def url(name, *args):
 def step_names(cast):
     journey = cast.world.journey
     return list(
-        JourneyStep.objects.for_org(cast.world.org).filter(journey=journey)
-        .order_by("position").values_list("name", flat=True)
+        JourneyStep.objects.for_org(cast.world.org)
+        .filter(journey=journey)
+        .order_by("position")
+        .values_list("name", flat=True)
     )
 
 
 def test_leader_adds_steps_in_place(cast):
     client = client_for(cast.leader)
-    response = client.post(url("step_add", "weekly-shop"), {
-        "name": "Pay", "offering": cast.world.warehouse.pk,
-        "touchpoints": [cast.world.checkout.pk],
-    }, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url("step_add", "weekly-shop"),
+        {
+            "name": "Pay",
+            "offering": cast.world.warehouse.pk,
+            "touchpoints": [cast.world.checkout.pk],
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="steps"')
@@ -50,18 +57,27 @@ def test_steps_move_up_and_down_and_ends_are_stable(cast):
 
 
 def test_step_naming_another_organisations_offering_is_refused(cast):
-    response = client_for(cast.leader).post(url("step_add", "weekly-shop"), {
-        "name": "Sneaky", "offering": cast.other.shop.pk,
-    }, HTTP_HX_REQUEST="true")
+    response = client_for(cast.leader).post(
+        url("step_add", "weekly-shop"),
+        {
+            "name": "Sneaky",
+            "offering": cast.other.shop.pk,
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert step_names(cast) == ["Browse"]
 
 
 def test_step_without_a_name_is_refused(cast):
-    response = client_for(cast.leader).post(url("step_add", "weekly-shop"), {
-        "name": "", "offering": cast.world.shop.pk,
-    })
+    response = client_for(cast.leader).post(
+        url("step_add", "weekly-shop"),
+        {
+            "name": "",
+            "offering": cast.world.shop.pk,
+        },
+    )
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
     assert step_names(cast) == ["Browse"]
