@@ -8,23 +8,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev assets migrate seed lint typecheck check-migrations ci clean
+
+.PHONY: uv run test install install-dev assets migrate seed lint typecheck check-migrations ci clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
-$(UV): | .tools/bin/uv
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || $(MAKE) --no-print-directory .tools/bin/uv
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 assets: node_modules/.package-lock.json
 
-install: $(UV) assets
+install: uv assets
 	$(UV) sync --frozen --no-dev
 
-install-dev: $(UV) assets
+install-dev: uv assets
 	$(UV) sync --frozen
 
 migrate:
