@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from .. import selectors, services
-from ..access import get_keyed_for_user, get_object_for_user, require
+from ..access import get_keyed_for_user, get_object_for_user
 from ..forms import StepForm, TeamMemberAddForm, UsageForm
 from ..models import (
     BusinessArea,
     Enabler,
     Journey,
     JourneyStep,
-    Membership,
     Offering,
     Team,
     TeamMembership,
@@ -255,5 +254,3 @@ def step_up(request: HttpRequest, key: str, step_id: int) -> HttpResponse:
 def step_down(request: HttpRequest, key: str, step_id: int) -> HttpResponse:
     return _step_action(request, key, step_id, "down")
 
-
-__all__ = ["Membership", "require"]

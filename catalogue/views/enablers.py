@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
 from ..forms import EnablerFieldForm, EnablerForm, UsageForm
-from ..models import Enabler, EnablerUsage, Offering
-from ..permissions import can
+from ..models import Enabler, EnablerUsage, Membership, Offering
+from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
-from .items import KINDS
 
 
 def _crumbs(request: HttpRequest, enabler: Enabler | None = None) -> list[tuple[str, str]]:
@@ -60,11 +60,8 @@ def enabler_create(request: HttpRequest) -> HttpResponse:
         form_data(request), organisation=membership.organisation, membership=membership
     )
     if request.method == "POST" and form.is_valid():
-        enabler = form.save(commit=False)
-        if not can(membership, "structure.edit") and not membership.has_role("enabler_owner"):
-            pass  # lifecycle is forced to proposed in the service
         enabler = services.enabler_create(
-            enabler=enabler, actor=request.user, membership=membership
+            enabler=form.save(commit=False), actor=request.user, membership=membership
         )
         messages.success(request, f"Enabler “{enabler.name}” logged.")
         return redirect(enabler.get_absolute_url())
@@ -75,7 +72,6 @@ def enabler_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Log an enabler",
             "crumbs": _crumbs(request) + [("Log", "")],
-            "kind": KINDS["journey"],
         },
         status=400 if form.is_bound else 200,
     )
@@ -92,8 +88,9 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"), key=key)
     can_edit = can(membership, "enabler.edit", enabler)
+    # Leadership picks any offering; team members pick among their own teams' offerings.
     can_use = can(membership, "structure.edit") or (
-        membership.has_role("team_member") and bool(membership and _has_teams(membership))
+        membership.has_role("team_member") and bool(team_ids(membership))
     )
     return render_page(
         request,
@@ -114,12 +111,6 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             "lifecycle_form": _field_form(enabler, "lifecycle"),
         },
     )
-
-
-def _has_teams(membership: object) -> bool:
-    from ..permissions import team_ids
-
-    return bool(team_ids(membership))  # type: ignore[arg-type]
 
 
 @org_view()
@@ -302,14 +293,11 @@ def offering_usage_add(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _posted_offering(membership: object, key: str | None) -> Offering | None:
-    if not key:
+def _posted_offering(membership: Membership, key: str | None) -> Offering | None:
+    """The offering a usage form names, if it is one of this organisation's."""
+    if not key or not key.isdigit():
         return None
-    return (
-        Offering.objects.for_org(membership.organisation).filter(pk=key).first()
-        if key.isdigit()
-        else None
-    )  # type: ignore[attr-defined]
+    return Offering.objects.for_org(membership.organisation).filter(pk=key).first()
 
 
 @org_view()
@@ -319,8 +307,8 @@ def usage_remove(request: HttpRequest, usage_id: int) -> HttpResponse:
         membership, EnablerUsage.objects.select_related("enabler", "offering"), pk=usage_id
     )
     require(membership, "usage.edit", usage.offering)
-    back = request.POST.get("next") or usage.enabler.get_absolute_url()
-    if not back.startswith("/"):
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = usage.enabler.get_absolute_url()
     if request.method == "POST":
         services.usage_remove(usage=usage, actor=request.user)
