@@ -88,6 +88,9 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"), key=key)
     can_edit = can(membership, "enabler.edit", enabler)
+    usages = selectors.enabler_usages(enabler=enabler)
+    for usage in usages:  # rules are evaluated in memory: no query per row
+        usage.can_remove = can(membership, "usage.edit", usage.offering)  # type: ignore[attr-defined]
     # Leadership picks any offering; team members pick among their own teams' offerings.
     can_use = can(membership, "structure.edit") or (
         membership.has_role("team_member") and bool(team_ids(membership))
@@ -98,7 +101,7 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "enabler": enabler,
             "crumbs": _crumbs(request, enabler),
-            "usages": selectors.enabler_usages(enabler=enabler),
+            "usages": usages,
             "history": selectors.enabler_history(enabler=enabler),
             "can_edit": can_edit,
             "can_delete": can(membership, "catalogue.delete"),
