@@ -62,6 +62,7 @@ RULES = {
     "structure.edit": is_leadership,  # areas, teams, offerings, touchpoints, journeys
     "offering.edit": is_leadership | (is_team_member & owns_offering),
     "usage.edit": is_leadership | (is_team_member & owns_offering),  # obj: the offering
+    "usage.add": is_team_member,  # the door to the form; usage.edit then checks the offering
     "enabler.create": is_team_member,
     "enabler.edit": is_leadership | (is_enabler_owner & owns_enabler),
     "enabler.set_lifecycle_on_create": is_enabler_owner,

@@ -213,7 +213,7 @@ def enabler_set_field(request: HttpRequest, key: str, field: str) -> HttpRespons
 def usage_add(request: HttpRequest, key: str) -> HttpResponse:
     """Add a usage from an enabler's page (pick the offering)."""
     membership = request.membership  # type: ignore[attr-defined]
-    enabler = get_keyed_for_user(membership, Enabler, key)
+    enabler = get_keyed_for_user(membership, Enabler, key, need="usage.add")
     if request.method != "POST":
         return redirect(enabler.get_absolute_url())
     form = UsageForm(
@@ -231,7 +231,6 @@ def usage_add(request: HttpRequest, key: str) -> HttpResponse:
         )
         messages.success(request, f"“{form.cleaned_data['offering'].name}” now uses this enabler.")
         return redirect(enabler.get_absolute_url())
-    require(membership, "enabler.create")  # viewers never get the form back
     return render_page(
         request,
         "catalogue/simple_form.html",
