@@ -80,8 +80,12 @@ class EnablerFilter(django_filters.FilterSet):
         self.filters["owner_team"].queryset = Team.objects.for_org(organisation).order_by("name")
         self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
         self.form.fields["q"].widget = forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name, capability, tag or description",
-                   "class": "form-control", "maxlength": 200}
+            attrs={
+                "type": "search",
+                "placeholder": "Name, capability, tag or description",
+                "class": "form-control",
+                "maxlength": 200,
+            }
         )
         for name, field in self.form.fields.items():
             if name != "q":

@@ -253,4 +253,3 @@ def step_up(request: HttpRequest, key: str, step_id: int) -> HttpResponse:
 @org_view()
 def step_down(request: HttpRequest, key: str, step_id: int) -> HttpResponse:
     return _step_action(request, key, step_id, "down")
-

@@ -152,33 +152,19 @@ def item_list(request: HttpRequest, kind_name: str) -> HttpResponse:
 
 def item_create(request: HttpRequest, kind_name: str) -> HttpResponse:
     kind = KINDS[kind_name]
-    membership = request.membership  # type: ignore[attr-defined]
-    require(membership, "structure.edit")
-    form = kind.form(
-        form_data(request), organisation=membership.organisation, membership=membership
-    )
-    if request.method == "POST" and form.is_valid():
-        item = services.item_save(item=form.save(commit=False), actor=request.user, created=True)
-        messages.success(request, f"{kind.singular.capitalize()} “{item.name}” added.")
-        return redirect(item.get_absolute_url())
-    return render_page(
-        request,
-        "catalogue/item_form.html",
-        {
-            "kind": kind,
-            "form": form,
-            "item": None,
-            "crumbs": _crumbs(request, kind) + [("Add", "")],
-            "title": f"Add {kind.model._meta.verbose_name}",
-        },
-        status=400 if form.is_bound else 200,
-    )
+    require(request.membership, "structure.edit")  # type: ignore[attr-defined]
+    return _item_form(request, kind, None)
 
 
 def item_edit(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
     kind = KINDS[kind_name]
+    item = get_keyed_for_user(request.membership, kind.model, key, need=kind.edit_perm)  # type: ignore[attr-defined]
+    return _item_form(request, kind, item)
+
+
+def _item_form(request: HttpRequest, kind: Kind, item: Keyed | None) -> HttpResponse:
+    """The add or edit form of one kind; the caller has checked access."""
     membership = request.membership  # type: ignore[attr-defined]
-    item = get_keyed_for_user(membership, kind.model, key, need=kind.edit_perm)
     form = kind.form(
         form_data(request),
         instance=item,
@@ -186,9 +172,12 @@ def item_edit(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
         membership=membership,
     )
     if request.method == "POST" and form.is_valid():
-        item = services.item_save(item=form.save(commit=False), actor=request.user, created=False)
-        messages.success(request, f"{kind.singular.capitalize()} “{item.name}” saved.")
-        return redirect(item.get_absolute_url())
+        saved = services.item_save(
+            item=form.save(commit=False), actor=request.user, created=item is None
+        )
+        verb = "added" if item is None else "saved"
+        messages.success(request, f"{kind.singular.capitalize()} “{saved.name}” {verb}.")
+        return redirect(saved.get_absolute_url())
     return render_page(
         request,
         "catalogue/item_form.html",
@@ -196,8 +185,8 @@ def item_edit(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
             "kind": kind,
             "form": form,
             "item": item,
-            "crumbs": _crumbs(request, kind, item) + [("Edit", "")],
-            "title": f"Edit {item.name}",
+            "crumbs": _crumbs(request, kind, item) + [("Add" if item is None else "Edit", "")],
+            "title": f"Add {kind.singular}" if item is None else f"Edit {item.name}",
         },
         status=400 if form.is_bound else 200,
     )
