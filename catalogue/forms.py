@@ -231,10 +231,13 @@ class UsageForm(forms.Form):
             offerings = Offering.objects.for_org(organisation).order_by("name")
             if not can(membership, "structure.edit"):
                 offerings = offerings.filter(team_id__in=team_ids(membership))
-            self.fields["offering"] = forms.ModelChoiceField(queryset=offerings)
+            self.fields["offering"] = forms.ModelChoiceField(
+                queryset=offerings, empty_label="Choose an offering"
+            )
         else:
             self.fields["enabler"] = forms.ModelChoiceField(
-                queryset=Enabler.objects.for_org(organisation).order_by("name")
+                queryset=Enabler.objects.for_org(organisation).order_by("name"),
+                empty_label="Choose an enabler",
             )
         self.order_fields([pick, "criticality"])
         self.helper = _helper()

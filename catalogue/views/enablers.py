@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
 from ..forms import EnablerFieldForm, EnablerForm, UsageForm
-from ..models import Enabler, EnablerUsage, Membership, Offering
+from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Membership, Offering
 from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
 
@@ -77,10 +77,10 @@ def enabler_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _field_form(enabler: Enabler, field: str) -> EnablerFieldForm:
-    return EnablerFieldForm(
-        initial={"value": getattr(enabler, field), "version": enabler.version}, field=field
-    )
+FIELD_CHOICES = {
+    "classification_choices": Classification.choices,
+    "lifecycle_choices": Lifecycle.choices,
+}
 
 
 @org_view()
@@ -110,8 +110,7 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             )
             if can_use
             else None,
-            "classification_form": _field_form(enabler, "classification"),
-            "lifecycle_form": _field_form(enabler, "lifecycle"),
+            **FIELD_CHOICES,
         },
     )
 
@@ -184,7 +183,6 @@ def enabler_set_field(request: HttpRequest, key: str, field: str) -> HttpRespons
             saved = True
         except services.StaleVersion as stale:
             conflict, enabler, status = stale, stale.current, 409
-        form = _field_form(enabler, field)
     elif request.method == "POST":
         status = 400
     if not request.htmx:  # type: ignore[attr-defined]
@@ -192,19 +190,23 @@ def enabler_set_field(request: HttpRequest, key: str, field: str) -> HttpRespons
             messages.success(request, f"{form.fields['value'].label} saved.")
         elif conflict:
             messages.error(request, "Someone else changed this enabler first; nothing was saved.")
+        elif status == 400:
+            messages.error(request, "Choose one of the listed values; nothing was saved.")
         return redirect(enabler.get_absolute_url())
-    partial = "classification" if field == "classification" else "lifecycle"
-    return render_page(
+    # Both in-place fields and the version come back together, so the next change is
+    # based on the version just saved; the history is swapped out of band.
+    return render(
         request,
-        "catalogue/enabler_detail.html",
+        "catalogue/_enabler_inplace.html",
         {
             "enabler": enabler,
             "can_edit": True,
             "saved_field": field if saved else None,
             "conflict": conflict,
-            f"{partial}_form": form,
+            "conflict_field": field,
+            "history": selectors.enabler_history(enabler=enabler),
+            **FIELD_CHOICES,
         },
-        partial=partial,
         status=status,
     )
 

@@ -58,7 +58,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_teams": sorted(
                 t.team.name for t in membership.team_memberships.select_related("team")
             ),
-            "crumbs": [(organisation.name, "")],
         },
     )
 

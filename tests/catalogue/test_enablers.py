@@ -173,6 +173,30 @@ def test_in_place_classification_change_with_htmx(cast):
     assert enabler(cast, "payments").classification == "independent"
 
 
+def test_in_place_changes_one_after_the_other_use_the_new_version(cast):
+    client = client_for(cast.owner)
+    first = client.post(
+        url("enabler_set_field", "payments", "classification"),
+        {"value": "repeatable", "version": 1},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    # Both in-place forms come back carrying version 2, and the history is swapped too.
+    assert first.count('name="version" value="2"') == 2
+    assert 'id="enabler-history" aria-labelledby="history-heading" hx-swap-oob="true"' in first
+    second = client.post(
+        url("enabler_set_field", "payments", "lifecycle"),
+        {"value": "deprecated", "version": 2},
+        HTTP_HX_REQUEST="true",
+    )
+    assert second.status_code == 200
+    current = enabler(cast, "payments")
+    assert (current.classification, current.lifecycle, current.version) == (
+        "repeatable",
+        "deprecated",
+        3,
+    )
+
+
 def test_in_place_change_on_an_old_version_is_refused(cast):
     client = client_for(cast.owner)
     client.post(

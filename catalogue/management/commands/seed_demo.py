@@ -53,6 +53,7 @@ ROLE_LOGINS: list[tuple[str, Role, str | None]] = [
 class Tally:
     created: int = 0
     updated: int = 0
+    actor: Any = None  # who the enablers' history names as having made the change
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         tally = Tally()
         with transaction.atomic():
             switcher = _demo_user(SWITCHING_USERNAME, tally)
+            tally.actor = switcher
             loaded = [_load_organisation(data, switcher, tally) for data in ORGANISATIONS]
         self._report(loaded, tally)
 
@@ -130,6 +132,7 @@ def _save_if_changed(obj: models.Model, values: dict[str, Any], tally: Tally) ->
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
+        obj._history_user = tally.actor  # type: ignore[attr-defined]
         obj.save()
         tally.updated += 1
 
@@ -147,9 +150,10 @@ def _upsert(
     obj = model.objects.filter(organisation=organisation, key=key).first()  # type: ignore[attr-defined]
     if obj is None:
         tally.created += 1
-        return model.objects.create(  # type: ignore[attr-defined]
-            organisation=organisation, key=key, **values, **(on_create or {})
-        )
+        obj = model(organisation=organisation, key=key, **values, **(on_create or {}))
+        obj._history_user = tally.actor  # type: ignore[attr-defined]
+        obj.save()
+        return obj
     _save_if_changed(obj, values, tally)
     return obj
 
