@@ -3,6 +3,8 @@ customer journeys, enablers and the usages that tie enablers to offerings."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -75,6 +77,20 @@ class Organisation(models.Model):
         return self.get_delivery_model_display() if self.delivery_model else "Not yet declared"
 
 
+# The organisation of the request being served (set by the org_view decorator), so links
+# to its items are built without loading each item's organisation again.
+current_organisation: ContextVar[Organisation | None] = ContextVar(
+    "current_organisation", default=None
+)
+
+
+def org_slug(item: OrgOwned) -> str:
+    current = current_organisation.get()
+    if current is not None and current.pk == item.organisation_id:
+        return current.slug
+    return item.organisation.slug
+
+
 class OrgOwned(models.Model):
     """Base for everything that belongs to exactly one organisation."""
 
@@ -110,7 +126,7 @@ class Keyed(OrgOwned):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse(f"catalogue:{self.url_name}_detail", args=[self.organisation.slug, self.key])
+        return reverse(f"catalogue:{self.url_name}_detail", args=[org_slug(self), self.key])
 
 
 def keyed_constraints(prefix: str) -> list[models.BaseConstraint]:

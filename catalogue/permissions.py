@@ -57,7 +57,6 @@ def in_team(membership: Membership, team: Team | None) -> bool:
 RULES = {
     "org.view": is_viewer,
     "org.manage_members": is_admin,
-    "org.edit": is_leadership,  # name, declared delivery model, description
     "catalogue.delete": is_admin,
     "structure.edit": is_leadership,  # areas, teams, offerings, touchpoints, journeys
     "offering.edit": is_leadership | (is_team_member & owns_offering),

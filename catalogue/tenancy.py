@@ -42,7 +42,12 @@ class OrgScopedQuerySet(models.QuerySet):
     def for_org(self, organisation: Any) -> OrgScopedQuerySet:
         if organisation is None:
             raise OrganisationScopeError("for_org() needs an organisation, got None")
-        return self.filter(organisation=organisation)
+        clone = self.filter(organisation=organisation)
+        if not isinstance(organisation, int):
+            # Rows fetched carry the organisation already, as a related manager's would.
+            field = self.model._meta.get_field("organisation")
+            clone._known_related_objects = {field: {organisation.pk: organisation}}
+        return clone
 
     def unscoped(self) -> OrgScopedQuerySet:
         """Escape hatch: run without an organisation (admin tooling, migrations, commands)."""

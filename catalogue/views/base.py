@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from ..access import get_membership_for_user
+from ..models import current_organisation
 
 View = Callable[..., HttpResponse]
 
@@ -31,7 +32,11 @@ def org_view(need: str = "org.view") -> Callable[[View], View]:
             membership = get_membership_for_user(request.user, org, need=need)
             request.membership = membership  # type: ignore[attr-defined]
             request.organisation = membership.organisation  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            token = current_organisation.set(membership.organisation)
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                current_organisation.reset(token)
 
         return wrapper
 

@@ -23,6 +23,7 @@ from ..forms import (
     TouchpointForm,
 )
 from ..models import BusinessArea, Enabler, Journey, Keyed, Offering, Team, Touchpoint
+from ..permissions import can
 from .base import form_data, org_view, paginate, render_page
 
 
@@ -136,7 +137,7 @@ def _crumbs(request: HttpRequest, kind: Kind, item: Keyed | None = None) -> list
 def item_list(request: HttpRequest, kind_name: str) -> HttpResponse:
     kind = KINDS[kind_name]
     page = paginate(request, kind.queryset(request.organisation))  # type: ignore[attr-defined]
-    can_create = kind.edit_perm == "structure.edit" and request.membership.has_role("leadership")  # type: ignore[attr-defined]
+    can_create = can(request.membership, "structure.edit")  # type: ignore[attr-defined]
     return render_page(
         request,
         "catalogue/item_list.html",
