@@ -61,6 +61,9 @@ class Organisation(models.Model):
         help_text="Leave empty while the delivery model is not yet declared.",
     )
     description = models.TextField(blank=True, max_length=5000)
+    # Balance thresholds that differ from the method's defaults (names as in the method);
+    # validated where the method lives (assessments), which catalogue does not import.
+    balance_settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

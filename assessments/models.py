@@ -1,0 +1,234 @@
+"""What we judge and decide: assessment rounds, assessments, bottleneck flags, decisions,
+and the balance reports computed from all of it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from catalogue.models import (
+    KEY_MAX_LENGTH,
+    Classification,
+    Enabler,
+    Journey,
+    Offering,
+    Organisation,
+    OrgOwned,
+    Team,
+    key_validator,
+)
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class AssessmentRound(OrgOwned):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="assessment_rounds"
+    )
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    # Rounds count in the order they were opened; ``sequence`` keeps that order exactly.
+    sequence = models.PositiveIntegerField(default=0)
+    opened_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="round_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assessment(OrgOwned):
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="assessments")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assessments")
+    enabler = models.ForeignKey(Enabler, on_delete=models.CASCADE, related_name="assessments")
+    fit = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    pace = models.SmallIntegerField(validators=[MinValueValidator(-2), MaxValueValidator(2)])
+    preferred = models.CharField(
+        "preferred classification", max_length=12, choices=Classification.choices, blank=True
+    )
+    comment = models.TextField(blank=True, max_length=5000)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "team", "enabler"], name="assessment_unique_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} on {self.enabler_id} in {self.round_id}"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    BLOCKING = "blocking", "Blocking"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class BottleneckFlag(OrgOwned):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="flags")
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
+    team = models.ForeignKey(
+        Team, verbose_name="raised by team", on_delete=models.CASCADE, related_name="flags"
+    )
+    enabler = models.ForeignKey(Enabler, on_delete=models.CASCADE, related_name="flags")
+    offering = models.ForeignKey(
+        Offering, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=14, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    summary = models.CharField(max_length=200)
+    details = models.TextField(blank=True, max_length=5000)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="flag_unique_key"),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class DecisionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class Decision(OrgOwned):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="decisions"
+    )
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED
+    )
+    context = models.TextField(blank=True, max_length=10000)
+    decision = models.TextField(blank=True, max_length=10000)
+    consequences = models.TextField(blank=True, max_length=10000)
+    options = models.TextField("options considered", blank=True, max_length=10000)
+    enablers = models.ManyToManyField(Enabler, blank=True, related_name="decisions")
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[enablers])
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="decision_unique_key"),
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="decision_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"DEC-{self.number:03d}"
+
+
+class DecisionChange(OrgOwned):
+    """A classification change a decision carries for one enabler (from → to)."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="changes")
+    enabler = models.ForeignKey(Enabler, on_delete=models.CASCADE, related_name="decision_changes")
+    from_classification = models.CharField(max_length=12, choices=Classification.choices)
+    to_classification = models.CharField(max_length=12, choices=Classification.choices)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.enabler_id}: {self.from_classification} → {self.to_classification}"
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class BalanceReport(OrgOwned):
+    """One computed snapshot of an organisation. Never overwritten: history for trends.
+
+    ``result`` holds everything the report page shows (names included), so an old report
+    reads the same after the catalogue changes.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="balance_reports"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    method_version = models.PositiveIntegerField(null=True, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Balance report {self.pk} ({self.status})"
