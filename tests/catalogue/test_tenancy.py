@@ -124,6 +124,29 @@ def test_a_users_own_relation_to_memberships_is_not_a_scope(cast: Cast) -> None:
 # --- for_org(org): only that organisation's rows ---------------------------------------------
 
 
+def _assessment_rows(world: Any) -> None:
+    """One of each assessments model in the world's organisation."""
+    from assessments import models as a
+
+    org = world.org
+    rnd = a.AssessmentRound.objects.create(organisation=org, key="q4", name="Q4")
+    a.Assessment.objects.create(
+        organisation=org, round=rnd, team=world.delivery, enabler=world.payments, fit=3, pace=0
+    )
+    a.BottleneckFlag.objects.create(
+        organisation=org, key="f-1", team=world.delivery, enabler=world.payments, summary="Slow"
+    )
+    decision = a.Decision.objects.create(organisation=org, key="d-1", number=1, title="Decide")
+    a.DecisionChange.objects.create(
+        organisation=org,
+        decision=decision,
+        enabler=world.payments,
+        from_classification="common",
+        to_classification="repeatable",
+    )
+    a.BalanceReport.objects.create(organisation=org)
+
+
 @pytest.fixture
 def full(cast: Cast) -> Cast:
     """The cast with rows of every organisation-owned model in both organisations."""
@@ -137,6 +160,7 @@ def full(cast: Cast) -> Cast:
             accept_url_for=lambda token: "/",
         )
         services.record_change(organisation=world.org, actor=admin.user, summary="Something")
+        _assessment_rows(world)
     m.TeamMembership.objects.create(
         organisation=cast.other.org, team=cast.other.delivery, membership=cast.outsider
     )
