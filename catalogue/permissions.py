@@ -66,6 +66,10 @@ RULES = {
     "enabler.edit": is_leadership | (is_enabler_owner & owns_enabler),
     "enabler.set_lifecycle_on_create": is_enabler_owner,
     "team.act_for": is_leadership | (is_team_member & in_team),
+    "report.recompute": is_leadership,
+    "org.settings": is_admin,  # balance thresholds, declared model
+    "org.import": is_admin,
+    "org.export": is_viewer,
 }
 
 for name, predicate in RULES.items():

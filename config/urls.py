@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *site_urlpatterns,
     path("", include("catalogue.urls")),
+    path("", include("assessments.urls")),
 ]

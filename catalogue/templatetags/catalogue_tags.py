@@ -10,3 +10,17 @@ def attr(obj: Any, name: str) -> Any:
     """An attribute (or a no-argument method such as get_kind_display) for generic tables."""
     value = getattr(obj, name, None)
     return value() if callable(value) and not hasattr(value, "get_absolute_url") else value
+
+
+@register.filter
+def words(value: Any) -> str:
+    """snake_case names as plain words: shared_bottleneck → shared bottleneck."""
+    return str(value).replace("_", " ")
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A share (0..1) as a whole percentage."""
+    if value is None or value == "":
+        return "—"
+    return f"{round(float(value) * 100)}%"

@@ -60,7 +60,9 @@ class Entry:
 
     @property
     def url_name(self) -> str:
-        return f"catalogue:{self.name}" if self.in_org else self.name
+        if not self.in_org or ":" in self.name:
+            return self.name  # site pages, and organisation pages of another app's namespace
+        return f"catalogue:{self.name}"
 
     def id_for(self, actor: str) -> str:
         name = self.name if self.in_org else f"site-{self.name}"
@@ -133,6 +135,45 @@ def SiteRow(
 
 
 # --- what the rows point at and send --------------------------------------------------------
+
+
+def a_report(c: Cast) -> list[int]:
+    from assessments.models import BalanceReport
+
+    return [BalanceReport.objects.create(organisation=c.world.org).pk]
+
+
+def reports_asked(c: Cast) -> bool:
+    from assessments.models import BalanceReport
+
+    return BalanceReport.objects.for_org(c.world.org).exists()
+
+
+def thresholds_data(c: Cast) -> dict[str, Any]:
+    from assessments.balance import Thresholds
+
+    return {**Thresholds().as_dict(), "repeatable_reach": "0.7"}
+
+
+def thresholds_changed(c: Cast) -> bool:
+    c.world.org.refresh_from_db()
+    return c.world.org.balance_settings == {"repeatable_reach": 0.7}
+
+
+def organisation_file(c: Cast) -> dict[str, Any]:
+    import yaml
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.orgfile import organisation_as_data
+
+    data = organisation_as_data(c.world.org)
+    data["business_areas"].append({"key": "imported", "name": "Imported area"})
+    content = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode()
+    return {"file": SimpleUploadedFile("acme.yaml", content, content_type="application/yaml")}
+
+
+def file_imported(c: Cast) -> bool:
+    return scoped(c, m.BusinessArea).filter(key="imported").exists()
 
 
 def scoped(c: Cast, model: Any) -> Any:
@@ -598,6 +639,20 @@ MATRIX: list[Entry] = [
     Row("usage_remove",          GET,  "warehouse", "403 403 200 200 200", args=warehouse_usage),
     Row("usage_remove",          POST, "warehouse", "403 403 302 302 302", args=warehouse_usage,
         done=warehouse_usage_gone),
+    # The balance report, its method and thresholds, and the organisation file.
+    Row("assessments:balance",       GET,  "",       READ),
+    Row("assessments:report_status", GET,  "",       READ),
+    Row("assessments:report",        GET,  "stored", READ, args=a_report),
+    Row("assessments:recompute",     GET,  "",       "403 403 403 302 302"),
+    Row("assessments:recompute",     POST, "",       LEAD_DONE, done=reports_asked),
+    Row("assessments:method",        GET,  "",       READ),
+    Row("assessments:thresholds",    GET,  "",       ADMIN_PAGE),
+    Row("assessments:thresholds",    POST, "",       ADMIN_DONE, data=thresholds_data,
+        done=thresholds_changed),
+    Row("assessments:import_file",   GET,  "",       ADMIN_PAGE),
+    Row("assessments:import_file",   POST, "",       ADMIN_DONE, data=organisation_file,
+        done=file_imported),
+    Row("assessments:export_file",   GET,  "",       READ),
     # Site pages: all seven columns (anonymous outsider viewer member owner leader admin).
     SiteRow("home",                GET,  "",        "login 302 302 302 302 302 302"),
     SiteRow("login",               GET,  "",        "200 200 200 200 200 200 200"),

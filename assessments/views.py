@@ -1,0 +1,228 @@
+"""Balance report pages, the thresholds, and the organisation file (upload and download)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+
+from catalogue.access import get_object_for_user
+from catalogue.permissions import can
+from catalogue.views.base import form_data, org_view, render_page
+
+from . import orgfile, selectors, services
+from .balance import Thresholds
+from .forms import THRESHOLD_HELP, ImportForm, ThresholdsForm
+from .models import BalanceReport, ReportStatus
+
+
+def _crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    org = request.organisation  # type: ignore[attr-defined]
+    return [
+        (org.name, reverse("catalogue:home", args=[org.slug])),
+        ("Balance", reverse("assessments:balance", args=[org.slug])),
+        *extra,
+    ]
+
+
+def _report_context(request: HttpRequest, report: BalanceReport | None) -> dict[str, Any]:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    result = report.result if report else {}
+    order = request.GET.get("order", "pressure")
+    rows = selectors.enabler_rows(result, order=order) if report else []
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return {
+        "report": report,
+        "result": result,
+        "enabler_page": page,
+        "order": order,
+        "in_progress": selectors.report_in_progress(organisation=organisation),
+        "history": selectors.report_history(organisation=organisation),
+        "can_recompute": can(request.membership, "report.recompute"),  # type: ignore[attr-defined]
+        "mix_rows": _mix_rows(result),
+        "measures": result.get("measures", {}),
+    }
+
+
+def _mix_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mix per classification with its expected range and where the share sits."""
+    ranges = result.get("expected_ranges") or {}
+    rows = []
+    for name in ("repeatable", "common", "independent"):
+        mix = (result.get("mix") or {}).get(name) or {}
+        bounds = ranges.get(name)
+        share = mix.get("share")
+        state = ""
+        if bounds and share is not None:
+            low, high = bounds["low"], bounds["high"]
+            state = "below" if share < low else "above" if share > high else "within"
+        rows.append(
+            {
+                "name": name,
+                "count": mix.get("count", 0),
+                "share": share,
+                "range": bounds,
+                "state": state,
+            }
+        )
+    return rows
+
+
+@org_view()
+def balance(request: HttpRequest) -> HttpResponse:
+    """The latest balance report of the organisation."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    report = selectors.latest_ready_report(organisation=organisation)
+    context = _report_context(request, report)
+    context["crumbs"] = _crumbs(request)[:-1] + [("Balance", "")]
+    return render_page(request, "assessments/balance.html", context, partial="enablers")
+
+
+@org_view()
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """One stored report, as it was computed."""
+    report = get_object_for_user(request.membership, BalanceReport.objects.all(), pk=report_id)  # type: ignore[attr-defined]
+    context = _report_context(request, report if report.status == ReportStatus.READY else None)
+    context["stored"] = report
+    context["crumbs"] = _crumbs(request, (f"Report {report.pk}", ""))
+    return render_page(request, "assessments/balance.html", context, partial="enablers")
+
+
+@org_view()
+def report_status(request: HttpRequest) -> HttpResponse:
+    """Polled by the page while a recompute is under way; reloads the page when done."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    running = selectors.report_in_progress(organisation=organisation)
+    response = render(request, "assessments/_status.html", {"in_progress": running})
+    if running is None and request.GET.get("waiting"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@org_view(need="report.recompute")
+def recompute(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    if request.method == "POST":
+        with transaction.atomic():
+            services.report_request(
+                organisation=organisation, requested_by=request.user, reason="Asked for"
+            )
+        messages.success(request, "A fresh balance report has been asked for.")
+    return redirect("assessments:balance", organisation.slug)
+
+
+@org_view()
+def method(request: HttpRequest) -> HttpResponse:
+    """How the balance is judged, in plain words, with this organisation's thresholds."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    thresholds = services.thresholds_for(organisation)
+    defaults = Thresholds().as_dict()
+    rows = [
+        {
+            "name": name,
+            "value": value,
+            "default": defaults[name],
+            "changed": value != defaults[name],
+            "help": THRESHOLD_HELP.get(name, ""),
+        }
+        for name, value in thresholds.as_dict().items()
+    ]
+    return render(
+        request,
+        "assessments/method.html",
+        {
+            "t": thresholds,
+            "rows": rows,
+            "can_change": can(request.membership, "org.settings"),  # type: ignore[attr-defined]
+            "crumbs": _crumbs(request, ("How the balance is judged", "")),
+        },
+    )
+
+
+@org_view(need="org.settings")
+def thresholds(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    form = ThresholdsForm(form_data(request), current=services.thresholds_for(organisation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.thresholds_update(
+                organisation=organisation, overrides=form.overrides(), actor=request.user
+            )
+        except ValueError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thresholds saved; the balance report is being recomputed.")
+            return redirect("assessments:method", organisation.slug)
+    return render_page(
+        request,
+        "catalogue/simple_form.html",
+        {
+            "form": form,
+            "title": "Balance thresholds",
+            "intro": "Change a threshold only when your organisation has a reason to; "
+            "every report records the thresholds it used.",
+            "crumbs": _crumbs(request, ("Thresholds", "")),
+            "cancel_url": reverse("assessments:method", args=[organisation.slug]),
+            "submit": "Save thresholds",
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@org_view(need="org.import")
+def import_file(request: HttpRequest) -> HttpResponse:
+    """Admins upload an organisation file into this organisation."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    form = ImportForm(form_data(request), request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed = orgfile.parse_organisation_file(upload.read(), filename=upload.name)
+            summary = orgfile.import_organisation(
+                parsed,
+                replace=form.cleaned_data["replace"],
+                actor=request.user,
+                into=organisation,
+            )
+        except orgfile.OrganisationFileError as error:
+            problems = error.problems
+        else:
+            with transaction.atomic():
+                services.report_request(
+                    organisation=organisation, requested_by=request.user, reason="File imported"
+                )
+            messages.success(request, f"Organisation file imported: {summary}.")
+            return redirect("catalogue:home", organisation.slug)
+    return render(
+        request,
+        "assessments/import.html",
+        {
+            "form": form,
+            "problems": problems,
+            "crumbs": [
+                (organisation.name, reverse("catalogue:home", args=[organisation.slug])),
+                ("Import an organisation file", ""),
+            ],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@org_view(need="org.export")
+def export_file(request: HttpRequest) -> HttpResponse:
+    """Download the organisation file (YAML by default, JSON with ?format=json)."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    fmt = "json" if request.GET.get("format") == "json" else "yaml"
+    text = orgfile.export_organisation(organisation, fmt=fmt)
+    content_type = "application/json" if fmt == "json" else "application/yaml"
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    name = slugify(organisation.slug) or "organisation"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
