@@ -24,3 +24,15 @@ def percent(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A value from a report's evidence in plain words: yes/no, lists joined by commas."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if value is None:
+        return "—"
+    return str(value)
