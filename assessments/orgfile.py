@@ -469,6 +469,11 @@ def _read_json(text: str) -> tuple[Any, list[str]]:
         raise OrganisationFileError(
             [f"line {error.lineno}, column {error.colno}: JSON syntax error: {error.msg}"]
         ) from None
+    except (ValueError, RecursionError):
+        # Numbers too long to read, or nesting too deep: not an organisation file.
+        raise OrganisationFileError(
+            ["file: JSON cannot be read (too deeply nested or a number too long)"]
+        ) from None
 
 
 def _looks_like_json(text: str, filename: str) -> bool:
@@ -895,10 +900,6 @@ def import_organisation(
         )
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().filter(slug=info.slug).first()
-        if Organisation.objects.filter(name=info.name).exclude(slug=info.slug).exists():
-            raise OrganisationFileError(
-                [f"organisation.name: another organisation is called '{info.name}'"]
-            )
         created = organisation is None
         if organisation is None:
             organisation = Organisation.objects.create(

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import DataError, models
 from django.http import Http404
 
 from .models import Journey, Keyed, Membership, Organisation, OrgOwned
@@ -73,7 +73,10 @@ def get_object_for_user(
     **lookup: object,
 ) -> O:
     """One object of the member's organisation, or 404; then 403 unless ``need`` holds."""
-    obj = queryset.for_org(membership.organisation).filter(**lookup).first()  # type: ignore[attr-defined]
+    try:
+        obj = queryset.for_org(membership.organisation).filter(**lookup).first()  # type: ignore[attr-defined]
+    except (ValueError, OverflowError, DataError):
+        obj = None  # an id no database could hold: not found, like any other
     if obj is None:
         raise Http404("Not found in this organisation")
     obj.organisation = membership.organisation  # spare a query when the object links back

@@ -46,7 +46,8 @@ ROLE_RANK = {
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    # Not unique: a clash would tell one organisation that another exists. The slug is the id.
+    name = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=KEY_MAX_LENGTH,
         unique=True,

@@ -224,6 +224,14 @@ def references_to(*, item: Keyed) -> list[Reference]:
         )
     elif isinstance(item, Enabler):
         add("Offerings that use it", Offering.objects.for_org(org).filter(usages__enabler=item))
+    # Records of other apps (flags, assessments, decisions) that point at the item: found
+    # through Django's relations, since the catalogue does not import those apps.
+    for relation in item._meta.related_objects:
+        related: Any = relation.related_model
+        if related._meta.app_label == "catalogue" or not relation.field.concrete:
+            continue
+        rows = related.objects.for_org(org).filter(**{relation.field.name: item})  # type: ignore[attr-defined]
+        add(str(related._meta.verbose_name_plural).capitalize() + " that refer to it", rows)
     return refs
 
 

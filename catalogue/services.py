@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -60,7 +61,9 @@ def record_change(
 
 def unique_key(*, model: type[Keyed], organisation: Organisation, name: str) -> str:
     """A key made from ``name`` that no other item of this kind in the organisation uses."""
-    base = slugify(name)[: KEY_MAX_LENGTH - 4].strip("-") or model._meta.model_name or "item"
+    # slugify keeps underscores and repeated hyphens, which keys do not allow.
+    base = re.sub(r"[-_]+", "-", slugify(name))[: KEY_MAX_LENGTH - 4].strip("-")
+    base = base or str(model._meta.model_name or "item")
     taken = set(
         model.objects.for_org(organisation)  # type: ignore[attr-defined]
         .filter(key__startswith=base)

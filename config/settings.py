@@ -123,6 +123,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per test process when the suite runs in parallel against a real broker, so a
+# worker never takes a task meant for another process's test database.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+if env_str("PYTEST_XDIST_WORKER"):
+    CELERY_TASK_DEFAULT_QUEUE += "-" + env_str("PYTEST_XDIST_WORKER")
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -299,7 +299,7 @@ def offering_usage_add(request: HttpRequest, key: str) -> HttpResponse:
 
 def _posted_offering(membership: Membership, key: str | None) -> Offering | None:
     """The offering a usage form names, if it is one of this organisation's."""
-    if not key or not key.isdigit():
+    if not key or not (key.isascii() and key.isdigit()):
         return None
     return Offering.objects.for_org(membership.organisation).filter(pk=key).first()
 

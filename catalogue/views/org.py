@@ -185,6 +185,8 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
                 actor=request.user,
             )
             messages.success(request, f"{member.user.get_username()} saved.")
+            if member.pk == membership.pk and role != Role.ADMIN:
+                return redirect("catalogue:home", organisation.slug)  # no longer an admin
             return redirect("catalogue:member_list", organisation.slug)
     members_url = reverse("catalogue:member_list", args=[organisation.slug])
     return render_page(
@@ -226,8 +228,11 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
                 request, "The last admin cannot be removed; make someone else admin first."
             )
             return redirect(members_url)
+        leaving = member.pk == membership.pk  # before the delete clears member.pk
         services.membership_remove(membership=member, actor=request.user)
         messages.success(request, f"{member.user.get_username()} removed from {organisation.name}.")
+        if leaving:
+            return redirect("home")  # they left: the members page is no longer theirs
         return redirect(members_url)
     return render_page(
         request,
@@ -254,8 +259,20 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
     user_model = get_user_model()
     if request.user.is_authenticated:
+        if (request.user.email or "").strip().lower() != invitation.email:
+            # The link was sent to one person; another account cannot spend it.
+            return render(
+                request,
+                "catalogue/invitation_other_account.html",
+                {"invitation": invitation, "crumbs": [("Invitation", "")]},
+                status=403,
+            )
         if request.method == "POST":
-            services.invitation_accept(invitation=invitation, user=request.user)
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except ValueError:
+                messages.error(request, "This invitation has already been used.")
+                return redirect("home")
             messages.success(request, f"You have joined {invitation.organisation.name}.")
             return redirect(invitation.organisation.get_absolute_url())
         return render(
@@ -308,7 +325,9 @@ def staff_organisations(request: HttpRequest) -> HttpResponse:
             accept_url_for=_accept_url(request),
         )
         messages.success(
-            request, f"Organisation “{organisation.name}” created; its first admin has been told."
+            request,
+            f"Organisation “{organisation.name}” created. An existing account with that email "
+            "is its admin now; anyone else has been sent an invitation.",
         )
         return redirect("staff_organisations")
     return render(

@@ -660,9 +660,10 @@ MATRIX: list[Entry] = [
             data=login_data),
     SiteRow("logout",              GET,  "",        "405 405 405 405 405 405 405"),
     SiteRow("logout",              POST, "",        "302 302 302 302 302 302 302"),
-    SiteRow("accept_invitation",   GET,  "valid",   "200 200 200 200 200 200 200",
+    # The link is for newcomer@example.org: any other signed-in account is refused.
+    SiteRow("accept_invitation",   GET,  "valid",   "200 403 403 403 403 403 403",
             args=invitation_token),
-    SiteRow("accept_invitation",   POST, "valid",   "302 302 302 302 302 302 302",
+    SiteRow("accept_invitation",   POST, "valid",   "302 403 403 403 403 403 403",
             args=invitation_token, data=signup_data, done=invitation_accepted),
     SiteRow("accept_invitation",   GET,  "unknown", "404 404 404 404 404 404 404",
             args=no_such_token),
