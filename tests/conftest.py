@@ -120,3 +120,18 @@ def client_for(membership: m.Membership | None) -> Client:
     if membership is not None:
         client.force_login(membership.user)
     return client
+
+
+@pytest.fixture
+def eager_tasks():  # type: ignore[no-untyped-def]
+    """Run Celery tasks in-process even when a broker is configured (CI's Redis pass).
+
+    Tests that check a task's effect synchronously use this; tests/assessments/test_worker.py
+    covers the real worker.
+    """
+    from config import celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before

@@ -83,7 +83,7 @@ def test_reports_are_kept_as_history_and_read_the_same_later(cast: Cast) -> None
 
 
 def test_leadership_asks_for_a_recompute_and_the_task_computes_it(
-    cast: Cast, django_capture_on_commit_callbacks
+    cast: Cast, django_capture_on_commit_callbacks, eager_tasks: None
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(cast.leader).post(url("recompute"))
@@ -155,7 +155,7 @@ def test_thresholds_form_refuses_a_share_above_one_and_saves_nothing(cast: Cast)
 
 
 def test_changed_thresholds_are_used_and_shown_on_the_method_page(
-    cast: Cast, django_capture_on_commit_callbacks
+    cast: Cast, django_capture_on_commit_callbacks, eager_tasks: None
 ) -> None:
     from assessments.balance import Thresholds
 
@@ -268,7 +268,7 @@ def test_balance_report_command_refuses_an_unknown_slug(db: None) -> None:
 
 
 def test_seed_demo_leaves_a_ready_report_for_each_organisation(
-    db: None, settings, django_capture_on_commit_callbacks
+    db: None, settings, django_capture_on_commit_callbacks, eager_tasks: None
 ) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_capture_on_commit_callbacks(execute=True):
