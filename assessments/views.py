@@ -46,8 +46,24 @@ def _report_context(request: HttpRequest, report: BalanceReport | None) -> dict[
         "history": selectors.report_history(organisation=organisation),
         "can_recompute": can(request.membership, "report.recompute"),  # type: ignore[attr-defined]
         "mix_rows": _mix_rows(result),
+        "clusters": _clusters(result),
         "measures": result.get("measures", {}),
     }
+
+
+def _clusters(result: dict[str, Any], shown: int = 8) -> dict[str, Any]:
+    """The clusters of journeys behind the inference, largest first, with journey names."""
+    names = {
+        key: values.get("name", key) for key, values in (result.get("mix_by_journey") or {}).items()
+    }
+    clusters = sorted(
+        result.get("clusters_detail") or [], key=lambda c: (-len(c["journeys"]), c["label"])
+    )
+    rows = [
+        {"label": c["label"], "journeys": [names.get(k, k) for k in c["journeys"]]}
+        for c in clusters[:shown]
+    ]
+    return {"rows": rows, "more": max(0, len(clusters) - shown)}
 
 
 def _mix_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
