@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from django import forms
+
+from catalogue.forms import form_helper
 
 from .balance import THRESHOLD_NAMES, Thresholds
 
@@ -45,9 +46,7 @@ class ThresholdsForm(forms.Form):
                 )
             field.initial = getattr(current, name)
             self.fields[name] = field
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+        self.helper = form_helper()
 
     def overrides(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -71,9 +70,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+        self.helper = form_helper()
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

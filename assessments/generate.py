@@ -51,24 +51,7 @@ def sized(scale: float) -> dict[str, int]:
 def organisation_write(*, slug: str, name: str, data: OrganisationInput) -> Organisation:
     """Create organisation ``slug`` from generated data, replacing one of that slug."""
     with transaction.atomic():
-        old = Organisation.objects.filter(slug=slug).first()
-        if old is not None:
-            # Children first: offerings, teams and areas protect each other from a cascade.
-            for model in (
-                EnablerUsage,
-                JourneyStep,
-                BottleneckFlag,
-                Assessment,
-                AssessmentRound,
-                Enabler,
-                Journey,
-                Offering,
-                Team,
-                BusinessArea,
-                Touchpoint,
-            ):
-                model.objects.for_org(old).delete()  # type: ignore[attr-defined]
-            old.delete()
+        Organisation.objects.filter(slug=slug).delete()
         org = Organisation.objects.create(
             slug=slug, name=name, delivery_model=data.declared_model or ""
         )

@@ -16,6 +16,7 @@ from catalogue.services import Actor, record_change
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
 from .models import BalanceReport, ReportStatus
+from .orgfile import ImportSummary, import_organisation, parse_organisation_file
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,43 @@ def thresholds_update(
     return organisation
 
 
+def organisation_file_import(
+    content: bytes | str,
+    *,
+    filename: str = "",
+    replace: bool = False,
+    actor: Actor | None = None,
+    into: Organisation | None = None,
+) -> ImportSummary:
+    """Read an organisation file and import it in one transaction; when anything changed,
+    ask for a fresh balance report. Raises OrganisationFileError with every problem."""
+    parsed = parse_organisation_file(content, filename=filename)
+    with transaction.atomic():
+        summary = import_organisation(parsed, replace=replace, actor=actor, into=into)
+        if summary.changed:
+            report_request(
+                organisation=summary.organisation, requested_by=actor, reason="File imported"
+            )
+    return summary
+
+
+def _new_report(
+    organisation: Organisation, requested_by: Actor | None, reason: str
+) -> BalanceReport:
+    return BalanceReport.objects.create(
+        organisation=organisation,
+        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+        reason=reason[:200],
+    )
+
+
 def report_request(
     *, organisation: Organisation, requested_by: Actor | None = None, reason: str = ""
 ) -> BalanceReport:
     """Ask for a fresh report: a pending row now, computed by a Celery task after commit."""
     from .tasks import compute_balance_report
 
-    report = BalanceReport.objects.create(
-        organisation=organisation,
-        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
-        reason=reason[:200],
-    )
+    report = _new_report(organisation, requested_by, reason)
     transaction.on_commit(lambda: compute_balance_report.delay(report.pk))
     return report
 
@@ -113,9 +140,4 @@ def report_compute_now(
     *, organisation: Organisation, requested_by: Actor | None = None, reason: str = ""
 ) -> tuple[BalanceReport, Timings]:
     """Create a report and compute it in this process (commands and benchmarks)."""
-    report = BalanceReport.objects.create(
-        organisation=organisation,
-        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
-        reason=reason[:200],
-    )
-    return report_compute(report=report)
+    return report_compute(report=_new_report(organisation, requested_by, reason))

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.text import slugify
 
 from catalogue.access import get_object_for_user
 from catalogue.permissions import can
-from catalogue.views.base import form_data, org_view, render_page
+from catalogue.views.base import form_data, org_crumbs, org_view, render_page
 
 from . import orgfile, selectors, services
 from .balance import Thresholds
@@ -24,11 +23,7 @@ from .models import BalanceReport, ReportStatus
 
 def _crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
     org = request.organisation  # type: ignore[attr-defined]
-    return [
-        (org.name, reverse("catalogue:home", args=[org.slug])),
-        ("Balance", reverse("assessments:balance", args=[org.slug])),
-        *extra,
-    ]
+    return org_crumbs(request, ("Balance", reverse("assessments:balance", args=[org.slug])), *extra)
 
 
 def _report_context(request: HttpRequest, report: BalanceReport | None) -> dict[str, Any]:
@@ -125,10 +120,9 @@ def report_status(request: HttpRequest) -> HttpResponse:
 def recompute(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     if request.method == "POST":
-        with transaction.atomic():
-            services.report_request(
-                organisation=organisation, requested_by=request.user, reason="Asked for"
-            )
+        services.report_request(
+            organisation=organisation, requested_by=request.user, reason="Asked for"
+        )
         messages.success(request, "A fresh balance report has been asked for.")
     return redirect("assessments:balance", organisation.slug)
 
@@ -200,9 +194,9 @@ def import_file(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            parsed = orgfile.parse_organisation_file(upload.read(), filename=upload.name)
-            summary = orgfile.import_organisation(
-                parsed,
+            summary = services.organisation_file_import(
+                upload.read(),
+                filename=upload.name,
                 replace=form.cleaned_data["replace"],
                 actor=request.user,
                 into=organisation,
@@ -210,11 +204,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
         except orgfile.OrganisationFileError as error:
             problems = error.problems
         else:
-            with transaction.atomic():
-                services.report_request(
-                    organisation=organisation, requested_by=request.user, reason="File imported"
-                )
-            messages.success(request, f"Organisation file imported: {summary}.")
+            messages.success(request, f"Organisation file imported: {summary.describe()}.")
             return redirect("catalogue:home", organisation.slug)
     return render(
         request,
@@ -222,10 +212,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "problems": problems,
-            "crumbs": [
-                (organisation.name, reverse("catalogue:home", args=[organisation.slug])),
-                ("Import an organisation file", ""),
-            ],
+            "crumbs": org_crumbs(request, ("Import an organisation file", "")),
         },
         status=400 if form.is_bound else 200,
     )

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DataError, models
 from django.http import Http404
 
-from .models import Journey, Keyed, Membership, Organisation, OrgOwned
+from .models import Keyed, Membership, Organisation, OrgOwned
 from .permissions import can
 
 K = TypeVar("K", bound=Keyed)
@@ -89,10 +89,6 @@ def get_keyed_for_user(
 ) -> K:
     """``get_<thing>_for_user`` for every keyed entity (area, team, offering, enabler, ...)."""
     return get_object_for_user(membership, model.objects.all(), need=need, key=key)
-
-
-def get_journey_for_user(membership: Membership, key: str, *, need: str = "org.view") -> Journey:
-    return get_keyed_for_user(membership, Journey, key, need=need)
 
 
 def ensure_same_organisation(organisation: Organisation, *objects: OrgOwned | None) -> None:

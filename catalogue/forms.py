@@ -29,7 +29,7 @@ from .models import (
 from .permissions import can, team_ids
 
 
-def _helper() -> FormHelper:
+def form_helper() -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # templates own the <form> tag, its method and its buttons
     helper.disable_csrf = True
@@ -53,7 +53,7 @@ class OrgForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = field.queryset.model.objects.for_org(organisation)
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class KeyedForm(OrgForm):
@@ -208,7 +208,6 @@ class EnablerFieldForm(forms.Form):
     def __init__(self, *args: Any, field: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_field = Enabler._meta.get_field(field)
-        self.field_name = field
         self.fields["value"] = forms.ChoiceField(
             label=str(model_field.verbose_name).capitalize(), choices=model_field.choices
         )
@@ -241,7 +240,7 @@ class UsageForm(forms.Form):
                 empty_label="Choose an enabler",
             )
         self.order_fields([pick, "criticality"])
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class StepForm(OrgForm):
@@ -260,7 +259,7 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class NewOrganisationForm(forms.ModelForm):
@@ -277,7 +276,7 @@ class NewOrganisationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].validators.append(key_validator)
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class InvitationForm(forms.Form):
@@ -291,7 +290,7 @@ class InvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["teams"].queryset = Team.objects.for_org(organisation).order_by("name")
-        self.helper = _helper()
+        self.helper = form_helper()
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -310,7 +309,7 @@ class MembershipForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = Team.objects.for_org(organisation).order_by("name")
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class TeamMemberAddForm(forms.Form):
@@ -326,7 +325,7 @@ class TeamMemberAddForm(forms.Form):
         self.fields["membership"].label_from_instance = lambda m: (
             m.user.get_full_name() or m.user.get_username()
         )
-        self.helper = _helper()
+        self.helper = form_helper()
 
 
 class AcceptInvitationForm(forms.Form):
@@ -343,7 +342,7 @@ class AcceptInvitationForm(forms.Form):
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
-        self.helper = _helper()
+        self.helper = form_helper()
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -96,7 +96,11 @@ def org_slug(item: OrgOwned) -> str:
 
 
 class OrgOwned(models.Model):
-    """Base for everything that belongs to exactly one organisation."""
+    """Base for everything that belongs to exactly one organisation.
+
+    References between items use RESTRICT, not PROTECT: an item still referred to cannot be
+    deleted on its own, yet deleting the whole organisation cascades through all of them.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
 
@@ -188,7 +192,7 @@ class Team(Keyed):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.DELIVERY)
     business_area = models.ForeignKey(
-        BusinessArea, on_delete=models.PROTECT, null=True, blank=True, related_name="teams"
+        BusinessArea, on_delete=models.RESTRICT, null=True, blank=True, related_name="teams"
     )
     url_name = "team"
 
@@ -224,12 +228,12 @@ class Offering(Keyed):
         max_length=10, choices=OfferingKind.choices, default=OfferingKind.SERVICE
     )
     business_area = models.ForeignKey(
-        BusinessArea, on_delete=models.PROTECT, null=True, blank=True, related_name="offerings"
+        BusinessArea, on_delete=models.RESTRICT, null=True, blank=True, related_name="offerings"
     )
     team = models.ForeignKey(
         Team,
         verbose_name="owning team",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="offerings",
@@ -265,7 +269,7 @@ class JourneyStep(OrgOwned):
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="journey_steps")
+    offering = models.ForeignKey(Offering, on_delete=models.RESTRICT, related_name="journey_steps")
     touchpoints = models.ManyToManyField(Touchpoint, blank=True, related_name="journey_steps")
 
     class Meta:
@@ -317,7 +321,7 @@ class Enabler(Keyed):
     owner_team = models.ForeignKey(
         Team,
         verbose_name="owning team",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="enablers",
@@ -356,7 +360,7 @@ class Criticality(models.TextChoices):
 
 class EnablerUsage(OrgOwned):
     enabler = models.ForeignKey(Enabler, on_delete=models.CASCADE, related_name="usages")
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="usages")
+    offering = models.ForeignKey(Offering, on_delete=models.RESTRICT, related_name="usages")
     criticality = models.CharField(
         max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
     )

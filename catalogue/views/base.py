@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from ..access import get_membership_for_user
@@ -64,10 +65,12 @@ def paginate(request: HttpRequest, items: Any, per_page: int = 25) -> Page:
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def membership_of(request: HttpRequest) -> Any:
-    return request.membership  # type: ignore[attr-defined]
-
-
 def form_data(request: HttpRequest) -> Any:
     """POST data for a submitted form, else None (an empty POST is still a submission)."""
     return request.POST if request.method == "POST" else None
+
+
+def org_crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    """Breadcrumbs starting at the organisation's home; ``extra`` are (label, url) pairs."""
+    org = request.organisation  # type: ignore[attr-defined]
+    return [(org.name, reverse("catalogue:home", args=[org.slug])), *extra]

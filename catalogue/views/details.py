@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..permissions import can
 from .base import form_data, org_view, render_page
-from .items import KINDS, _crumbs
+from .items import KINDS, kind_crumbs
 
 
 @org_view()
@@ -35,7 +35,7 @@ def area_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "item": area,
             "kind": KINDS["area"],
-            "crumbs": _crumbs(request, KINDS["area"], area),
+            "crumbs": kind_crumbs(request, KINDS["area"], area),
             "teams": Team.objects.for_org(org).filter(business_area=area).order_by("name"),
             "offerings": Offering.objects.for_org(org)
             .filter(business_area=area)
@@ -57,7 +57,7 @@ def team_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "item": team,
             "kind": KINDS["team"],
-            "crumbs": _crumbs(request, KINDS["team"], team),
+            "crumbs": kind_crumbs(request, KINDS["team"], team),
             "members": selectors.team_members(team=team),
             "offerings": Offering.objects.for_org(org)
             .filter(team=team)
@@ -86,7 +86,7 @@ def team_member_add(request: HttpRequest, key: str) -> HttpResponse:
         {
             "form": form,
             "title": f"Add a member to {team.name}",
-            "crumbs": _crumbs(request, KINDS["team"], team) + [("Add a member", "")],
+            "crumbs": kind_crumbs(request, KINDS["team"], team) + [("Add a member", "")],
             "cancel_url": team.get_absolute_url(),
             "submit": "Add to team",
         },
@@ -121,7 +121,7 @@ def team_member_remove(request: HttpRequest, key: str, member_id: int) -> HttpRe
         "catalogue/confirm.html",
         {
             "title": f"Remove {link.membership.user.get_username()} from {team.name}?",
-            "crumbs": _crumbs(request, KINDS["team"], team) + [("Remove a member", "")],
+            "crumbs": kind_crumbs(request, KINDS["team"], team) + [("Remove a member", "")],
             "cancel_url": team.get_absolute_url(),
             "submit": "Remove from team",
         },
@@ -141,7 +141,7 @@ def offering_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "item": offering,
             "kind": KINDS["offering"],
-            "crumbs": _crumbs(request, KINDS["offering"], offering),
+            "crumbs": kind_crumbs(request, KINDS["offering"], offering),
             "usages": selectors.offering_usages(offering=offering),
             "journeys": Journey.objects.for_org(offering.organisation)
             .filter(steps__offering=offering)
@@ -167,7 +167,7 @@ def touchpoint_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "item": touchpoint,
             "kind": KINDS["touchpoint"],
-            "crumbs": _crumbs(request, KINDS["touchpoint"], touchpoint),
+            "crumbs": kind_crumbs(request, KINDS["touchpoint"], touchpoint),
             "journeys": Journey.objects.for_org(touchpoint.organisation)
             .filter(steps__touchpoints=touchpoint)
             .annotate(passes=Count("steps"))
@@ -182,7 +182,7 @@ def _journey_context(request: HttpRequest, journey: Journey, form: StepForm | No
     return {
         "item": journey,
         "kind": KINDS["journey"],
-        "crumbs": _crumbs(request, KINDS["journey"], journey),
+        "crumbs": kind_crumbs(request, KINDS["journey"], journey),
         "steps": selectors.journey_steps(journey=journey),
         "can_edit": can_edit,
         "step_form": form or (StepForm(organisation=journey.organisation) if can_edit else None),

@@ -14,17 +14,11 @@ from ..forms import EnablerFieldForm, EnablerForm, UsageForm
 from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Membership, Offering
 from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
+from .items import KINDS, kind_crumbs
 
 
 def _crumbs(request: HttpRequest, enabler: Enabler | None = None) -> list[tuple[str, str]]:
-    org = request.organisation  # type: ignore[attr-defined]
-    crumbs = [
-        (org.name, reverse("catalogue:home", args=[org.slug])),
-        ("Enablers", reverse("catalogue:enabler_list", args=[org.slug])),
-    ]
-    if enabler is not None:
-        crumbs.append((enabler.name, enabler.get_absolute_url()))
-    return crumbs
+    return kind_crumbs(request, KINDS["enabler"], enabler)
 
 
 @org_view()
@@ -275,18 +269,7 @@ def offering_usage_add(request: HttpRequest, key: str) -> HttpResponse:
         {
             "form": form,
             "title": f"Add an enabler used by {offering.name}",
-            "crumbs": [
-                (
-                    offering.organisation.name,
-                    reverse("catalogue:home", args=[offering.organisation.slug]),
-                ),
-                (
-                    "Offerings",
-                    reverse("catalogue:offering_list", args=[offering.organisation.slug]),
-                ),
-                (offering.name, offering.get_absolute_url()),
-                ("Add a usage", ""),
-            ],
+            "crumbs": [*kind_crumbs(request, KINDS["offering"], offering), ("Add a usage", "")],
             "cancel_url": offering.get_absolute_url(),
             "submit": "Add usage",
             "action": reverse(

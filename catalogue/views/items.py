@@ -24,7 +24,7 @@ from ..forms import (
 )
 from ..models import BusinessArea, Enabler, Journey, Keyed, Offering, Team, Touchpoint
 from ..permissions import can
-from .base import form_data, org_view, paginate, render_page
+from .base import form_data, org_crumbs, org_view, paginate, render_page
 
 
 @dataclass(frozen=True)
@@ -123,12 +123,14 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def _crumbs(request: HttpRequest, kind: Kind, item: Keyed | None = None) -> list[tuple[str, str]]:
+def kind_crumbs(
+    request: HttpRequest, kind: Kind, item: Keyed | None = None
+) -> list[tuple[str, str]]:
+    """Organisation, the kind's list, and the item when there is one."""
     org = request.organisation  # type: ignore[attr-defined]
-    crumbs = [
-        (org.name, reverse("catalogue:home", args=[org.slug])),
-        (kind.plural, reverse(f"catalogue:{kind.url_name}_list", args=[org.slug])),
-    ]
+    crumbs = org_crumbs(
+        request, (kind.plural, reverse(f"catalogue:{kind.url_name}_list", args=[org.slug]))
+    )
     if item is not None and item.pk:
         crumbs.append((item.name, item.get_absolute_url()))
     return crumbs
@@ -144,7 +146,7 @@ def item_list(request: HttpRequest, kind_name: str) -> HttpResponse:
         {
             "kind": kind,
             "page": page,
-            "crumbs": _crumbs(request, kind)[:-1] + [(kind.plural, "")],
+            "crumbs": kind_crumbs(request, kind)[:-1] + [(kind.plural, "")],
             "can_create": can_create,
         },
         partial="rows",
@@ -186,7 +188,7 @@ def _item_form(request: HttpRequest, kind: Kind, item: Keyed | None) -> HttpResp
             "kind": kind,
             "form": form,
             "item": item,
-            "crumbs": _crumbs(request, kind, item) + [("Add" if item is None else "Edit", "")],
+            "crumbs": kind_crumbs(request, kind, item) + [("Add" if item is None else "Edit", "")],
             "title": f"Add {kind.singular}" if item is None else f"Edit {item.name}",
         },
         status=400 if form.is_bound else 200,
@@ -210,7 +212,7 @@ def item_delete(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:
             "kind": kind,
             "item": item,
             "references": references,
-            "crumbs": _crumbs(request, kind, item) + [("Delete", "")],
+            "crumbs": kind_crumbs(request, kind, item) + [("Delete", "")],
         },
         status=409 if request.method == "POST" else 200,
     )

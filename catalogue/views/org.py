@@ -21,12 +21,7 @@ from ..forms import (
 )
 from ..models import Invitation, Membership, Organisation, Role
 from ..permissions import team_ids
-from .base import form_data, org_view, render_page
-
-
-def _org_crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
-    org = request.organisation  # type: ignore[attr-defined]
-    return [(org.name, reverse("catalogue:home", args=[org.slug])), *extra]
+from .base import form_data, org_crumbs, org_view, render_page
 
 
 @login_required
@@ -79,7 +74,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "title": "Organisation settings",
-            "crumbs": _org_crumbs(request, ("Settings", "")),
+            "crumbs": org_crumbs(request, ("Settings", "")),
             "cancel_url": organisation.get_absolute_url(),
             "submit": "Save settings",
         },
@@ -99,7 +94,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             .filter(accepted_at=None)
             .order_by("-created_at"),
             "now": timezone.now(),
-            "crumbs": _org_crumbs(request, ("Members", "")),
+            "crumbs": org_crumbs(request, ("Members", "")),
         },
     )
 
@@ -130,7 +125,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Invite someone",
             "intro": "They get a one-time link by email and set their own password.",
-            "crumbs": _org_crumbs(
+            "crumbs": org_crumbs(
                 request,
                 ("Members", reverse("catalogue:member_list", args=[organisation.slug])),
                 ("Invite", ""),
@@ -195,7 +190,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         {
             "form": form,
             "title": f"Role and teams of {member.user.get_username()}",
-            "crumbs": _org_crumbs(
+            "crumbs": org_crumbs(
                 request, ("Members", members_url), (member.user.get_username(), "")
             ),
             "cancel_url": members_url,
@@ -240,7 +235,7 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
         {
             "title": f"Remove {member.user.get_username()} from {organisation.name}?",
             "intro": "They lose access at once. Their past changes stay in the history.",
-            "crumbs": _org_crumbs(request, ("Members", members_url), ("Remove", "")),
+            "crumbs": org_crumbs(request, ("Members", members_url), ("Remove", "")),
             "cancel_url": members_url,
             "submit": "Remove member",
         },

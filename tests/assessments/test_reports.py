@@ -53,7 +53,7 @@ def test_loader_runs_a_fixed_number_of_queries(cast: Cast) -> None:
         snapshot = load_balance_input(cast.world.org)
     assert len(small) == len(large) == LOADER_QUERIES == 10
     assert len(snapshot.enablers) == 22
-    assert all(e.key != "payments" or e.name == "Payments" for e in snapshot.enablers)
+    assert len(snapshot.journeys) == 21 and len(snapshot.flags) == 20
 
 
 def test_loader_sees_only_its_own_organisation(cast: Cast) -> None:
@@ -198,11 +198,15 @@ enablers:
 
 def test_upload_of_another_organisations_file_is_refused(cast: Cast) -> None:
     response = upload(
-        cast, "format: enabling-model/1\norganisation: {name: Globex Ltd, slug: globex}\n"
+        cast,
+        "format: enabling-model/1\norganisation: {name: Globex Ltd, slug: globex}\n"
+        "business_areas: [{key: planted, name: Planted by acme}]\n",
     )
     assert response.status_code == 400
-    assert "organisation.slug" in response.content.decode()
-    assert not m.BusinessArea.objects.for_org(cast.other.org).filter(key="x").exists()
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "organisation.slug: the file is for 'globex'" in html
+    for org in (cast.world.org, cast.other.org):
+        assert not m.BusinessArea.objects.for_org(org).filter(key="planted").exists()
 
 
 def test_download_then_upload_changes_nothing(cast: Cast) -> None:
@@ -219,8 +223,7 @@ def test_download_then_upload_changes_nothing(cast: Cast) -> None:
 
 
 @pytest.fixture
-def demo(db: None, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo(db: None) -> None:
     call_command("seed_demo", stdout=io.StringIO())
 
 
@@ -268,11 +271,39 @@ def test_balance_report_command_refuses_an_unknown_slug(db: None) -> None:
 
 
 def test_seed_demo_leaves_a_ready_report_for_each_organisation(
-    db: None, settings, django_capture_on_commit_callbacks, eager_tasks: None
+    db: None, django_capture_on_commit_callbacks, eager_tasks: None
 ) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=io.StringIO())
     for slug in ("northfield", "harbour", "kingsbridge"):
         org = m.Organisation.objects.get(slug=slug)
         assert BalanceReport.objects.for_org(org).filter(status=ReportStatus.READY).exists()
+
+
+def test_status_partial_reloads_the_page_once_the_recompute_is_done(cast: Cast) -> None:
+    client = client_for(cast.viewer)
+    pending = BalanceReport.objects.create(organisation=cast.world.org)
+    waiting = client.get(url("report_status") + "?waiting=1", HTTP_HX_REQUEST="true")
+    assert "A recompute is under way" in waiting.content.decode()
+    assert "HX-Refresh" not in waiting
+    report_compute_now(organisation=cast.world.org)
+    pending.delete()
+    done = client.get(url("report_status") + "?waiting=1", HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true"
+
+
+def test_importing_a_changed_file_asks_for_a_report(
+    cast: Cast, tmp_path, django_capture_on_commit_callbacks, eager_tasks: None
+) -> None:
+    from assessments.orgfile import export_organisation
+
+    text = export_organisation(cast.world.org).replace("name: Food", "name: Fresh food")
+    path = tmp_path / "acme.yaml"
+    path.write_text(text)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_organisation", str(path), stdout=io.StringIO())
+    assert m.BusinessArea.objects.for_org(cast.world.org).get(key="food").name == "Fresh food"
+    assert BalanceReport.objects.for_org(cast.world.org).get().status == ReportStatus.READY
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_organisation", str(path), stdout=io.StringIO())
+    assert BalanceReport.objects.for_org(cast.world.org).count() == 1  # nothing changed

@@ -90,12 +90,7 @@ def _seed() -> str:
 
 
 @pytest.fixture
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def seeded(fast_hashing):
+def seeded(db):  # password hashing is made fast for every test in tests/conftest.py
     return _seed()
 
 

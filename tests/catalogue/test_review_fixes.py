@@ -84,3 +84,14 @@ def test_admin_who_removes_themselves_lands_on_their_organisations(cast: Cast) -
     assert response.status_code == 302, response.content[:500]
     assert response["Location"] == reverse("home")
     assert not Membership.objects.for_org(cast.world.org).filter(pk=cast.admin.pk).exists()
+
+
+def test_a_whole_organisation_can_be_deleted_and_the_other_is_untouched(cast: Cast) -> None:
+    # Items refer to each other with RESTRICT: none can go alone while referred to, yet the
+    # organisation's cascade removes them all (PROTECT would refuse it).
+    from catalogue.models import Offering, Organisation
+
+    cast.world.org.delete()
+    assert not Organisation.objects.filter(slug="acme").exists()
+    assert not Offering.objects.unscoped().filter(organisation_id=cast.world.org.pk).exists()
+    assert Offering.objects.for_org(cast.other.org).filter(key="shop").exists()

@@ -6,14 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from assessments.orgfile import (
-    OrganisationFileError,
-    import_organisation,
-    parse_organisation_file,
-)
-from assessments.services import report_request
+from assessments.orgfile import OrganisationFileError
+from assessments.services import organisation_file_import
 
 
 class Command(BaseCommand):
@@ -38,12 +33,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}") from None
         try:
-            parsed = parse_organisation_file(content, filename=path.name)
-            with transaction.atomic():
-                summary = import_organisation(parsed, replace=options["replace"])
-                if summary.changed:
-                    # The balance report follows the catalogue (computed after commit).
-                    report_request(organisation=summary.organisation, reason="File imported")
+            summary = organisation_file_import(
+                content, filename=path.name, replace=options["replace"]
+            )
         except OrganisationFileError as error:
             for problem in error.problems:
                 self.stderr.write(problem)
