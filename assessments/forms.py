@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 
 from catalogue.forms import form_helper
+from catalogue.models import Classification, Enabler, Journey, Offering, Organisation, Team
 
 from .balance import THRESHOLD_NAMES, Thresholds
+from .models import Severity
 
 THRESHOLD_HELP = {
     "link_threshold": "Two journeys are linked when their overlap is at least this (0 to 1).",
@@ -77,3 +79,141 @@ class ImportForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 5 MB.")
         return upload
+
+
+# --- rounds and assessments -----------------------------------------------------------------
+
+FIT_CHOICES = [
+    (1, "1 · gets in our way"),
+    (2, "2 · poor fit"),
+    (3, "3 · adequate"),
+    (4, "4 · good fit"),
+    (5, "5 · exactly what we need"),
+]
+PACE_CHOICES = [
+    (-2, "−2 · slows us a lot"),
+    (-1, "−1 · slows us"),
+    (0, "0 · no effect"),
+    (1, "+1 · speeds us up"),
+    (2, "+2 · speeds us up a lot"),
+]
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, help_text="For example “2026 Q4”.", widget=forms.TextInput()
+    )
+    due_on = forms.DateField(
+        label="Due date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. Teams with enablers left to assess are reminded a few days before.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+
+class AssessmentForm(forms.Form):
+    fit = forms.TypedChoiceField(
+        choices=FIT_CHOICES, coerce=int, help_text="How well it fits what your team needs."
+    )
+    pace = forms.TypedChoiceField(
+        label="Effect on pace",
+        choices=PACE_CHOICES,
+        coerce=int,
+        help_text="What it does to how fast your team delivers.",
+    )
+    preferred = forms.ChoiceField(
+        label="Preferred classification",
+        required=False,
+        choices=[("", "No preference"), *Classification.choices],
+        help_text="How you think it should be run: the same everywhere, shared, or your own.",
+    )
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+
+# --- bottleneck flags -----------------------------------------------------------------------
+
+
+class FlagForm(forms.Form):
+    """Raise a flag. Choices come from the organisation; ``teams`` are those the person may
+    flag for."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), label="Raised by team", to_field_name="key"
+    )
+    enabler = forms.ModelChoiceField(queryset=Enabler.objects.none(), to_field_name="key")
+    offering = forms.ModelChoiceField(
+        queryset=Offering.objects.none(),
+        required=False,
+        to_field_name="key",
+        empty_label="No particular offering",
+        help_text="Optional: the product or service it held up.",
+    )
+    journey = forms.ModelChoiceField(
+        queryset=Journey.objects.none(),
+        required=False,
+        to_field_name="key",
+        empty_label="No particular journey",
+        label="Customer journey",
+        help_text="Optional: the customer journey it affected.",
+    )
+    severity = forms.ChoiceField(
+        choices=Severity.choices,
+        initial=Severity.MEDIUM,
+        help_text="Blocking: you cannot deliver until it is fixed.",
+    )
+    summary = forms.CharField(max_length=200, help_text="One line: what slows you down.")
+    details = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What happened, how often, and what it costs your team.",
+    )
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, teams: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["enabler"].queryset = (  # type: ignore[attr-defined]
+            Enabler.objects.for_org(organisation).order_by("name")
+        )
+        self.fields["offering"].queryset = (  # type: ignore[attr-defined]
+            Offering.objects.for_org(organisation).order_by("name")
+        )
+        self.fields["journey"].queryset = (  # type: ignore[attr-defined]
+            Journey.objects.for_org(organisation).order_by("name")
+        )
+
+
+class FlagNoteForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: what you are doing about it, or why.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()

@@ -3,9 +3,13 @@ and the balance reports computed from all of it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import (
@@ -18,6 +22,7 @@ from catalogue.models import (
     OrgOwned,
     Team,
     key_validator,
+    org_slug,
 )
 
 
@@ -38,15 +43,29 @@ class AssessmentRound(OrgOwned):
     opened_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # The day the due-date reminder went to teams with enablers left to assess.
+    reminder_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["sequence", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "key"], name="round_unique_key"),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="open"),
+                name="round_one_open_per_organisation",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:round_detail", args=[org_slug(self), self.key])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
 
 
 class Assessment(OrgOwned):
@@ -108,7 +127,9 @@ class BottleneckFlag(OrgOwned):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    raised_at = models.DateTimeField(auto_now_add=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
@@ -122,6 +143,44 @@ class BottleneckFlag(OrgOwned):
 
     def __str__(self) -> str:
         return self.summary
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:flag_detail", args=[org_slug(self), self.key])
+
+    @property
+    def counts(self) -> bool:
+        """Open and acknowledged flags count in the balance report; resolved ones do not."""
+        return self.status != FlagStatus.RESOLVED
+
+    def open_for(self, now: datetime | None = None) -> timedelta:
+        """How long the flag has been (or was) open: until it was resolved, else until now."""
+        end = self.resolved_at if self.status == FlagStatus.RESOLVED and self.resolved_at else None
+        return (end or now or timezone.now()) - self.raised_at
+
+
+class FlagAction(models.TextChoices):
+    COMMENT = "", "Comment"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    REOPENED = "reopened", "Reopened"
+
+
+class FlagComment(OrgOwned):
+    """A comment on a flag, or the note that came with acknowledging, resolving or reopening it."""
+
+    flag = models.ForeignKey(BottleneckFlag, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=14, choices=FlagAction.choices, blank=True)
+    body = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on {self.flag_id}"
 
 
 class DecisionStatus(models.TextChoices):
@@ -194,6 +253,53 @@ class DecisionChange(OrgOwned):
         return f"{self.enabler_id}: {self.from_classification} → {self.to_classification}"
 
 
+class NotificationKind(models.TextChoices):
+    FLAG_RAISED = "flag_raised", "Flag raised"
+    FLAG_ACKNOWLEDGED = "flag_acknowledged", "Flag acknowledged"
+    FLAG_RESOLVED = "flag_resolved", "Flag resolved"
+    FLAG_REOPENED = "flag_reopened", "Flag reopened"
+    ROUND_REMINDER = "round_reminder", "Assessment reminder"
+
+
+class Notification(OrgOwned):
+    """Something a person is told about, in the app and in their next email digest."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(max_length=300)
+    flag = models.ForeignKey(
+        BottleneckFlag,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    round = models.ForeignKey(
+        AssessmentRound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the notification went out in an email digest (or was found to need none).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "organisation", "read_at"]),
+            models.Index(fields=["emailed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class ReportStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
@@ -219,6 +325,8 @@ class BalanceReport(OrgOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.CharField(max_length=200, blank=True)
+    # The organisation's generation this report was computed from (set when it starts).
+    generation = models.PositiveBigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     method_version = models.PositiveIntegerField(null=True, blank=True)
@@ -228,7 +336,19 @@ class BalanceReport(OrgOwned):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "status", "-requested_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-requested_at"]),
+            models.Index(fields=["organisation", "status", "-generation"]),
+        ]
+        constraints = [
+            # At most one report waits per organisation: the token that coalesces a burst of
+            # changes into one recompute (see services.report_request).
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="report_one_pending_per_organisation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Balance report {self.pk} ({self.status})"

@@ -647,6 +647,18 @@ def _check_links(raw: dict[str, Any]) -> list[Problem]:
     enablers = _keys_of(raw, "enablers", "enabler", found)
     rounds = _keys_of(raw, "assessment_rounds", "", found)
     _keys_of(raw, "bottlenecks", "", found)
+    open_rounds = [
+        (index, item.get("key"))
+        for index, item in _entries(raw, "assessment_rounds")
+        if item.get("status") == "open"
+    ]
+    for index, key in open_rounds[1:]:
+        found.append(
+            (
+                ("assessment_rounds", index, "status"),
+                f"round '{open_rounds[0][1]}' is open too; one round is open at a time",
+            )
+        )
     decisions = _keys_of(raw, "decisions", "", found)
 
     def ref(loc: tuple[Any, ...], value: Any, known: set[str], label: str) -> None:
@@ -977,6 +989,22 @@ class _Importer:
                         f"{section}[{holder[0]}].name: '{obj.name}' is the name of the "
                         f"{label} '{obj.key}', which the file does not list"
                     )
+        # One round open at a time, counting the rounds kept from before the import.
+        opening = [
+            (index, item.key)
+            for index, item in enumerate(self.file.assessment_rounds)
+            if item.status == "open"
+        ]
+        if opening and not self.replace:
+            listed = self.listed("assessment_rounds")
+            for obj in self.existing["assessment_rounds"].values():
+                if obj.status == "open" and obj.key not in listed:
+                    index, key = opening[0]
+                    problems.append(
+                        f"assessment_rounds[{index}].status: round '{obj.key}' is open and the "
+                        f"file does not list it; close it before opening '{key}' (one round "
+                        "is open at a time)"
+                    )
         return problems
 
     def run(self, *, created: bool) -> ImportSummary:
@@ -1231,7 +1259,8 @@ class _Importer:
         order = self._round_order(list(existing))
         sequence = {key: position for position, key in enumerate(order, start=1)}
         rounds: dict[str, AssessmentRound] = {}
-        for item in self.file.assessment_rounds:
+        # Closed rounds first, so a round the file closes is closed before another opens.
+        for item in sorted(self.file.assessment_rounds, key=lambda r: r.status == "open"):
             rounds[item.key] = self._save(
                 "assessment_rounds",
                 existing.get(item.key),

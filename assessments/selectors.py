@@ -1,12 +1,251 @@
-"""Reads of balance reports, always from the organisation in scope."""
+"""Reads of the assessments app, always from the organisation in scope."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from catalogue.models import Organisation
+import django_filters
+from django import forms
+from django.db.models import Count, Q, QuerySet
 
-from .models import BalanceReport, ReportStatus
+from catalogue.models import (
+    BusinessArea,
+    Enabler,
+    EnablerUsage,
+    Lifecycle,
+    Organisation,
+    Team,
+)
+
+from .models import (
+    Assessment,
+    AssessmentRound,
+    BalanceReport,
+    BottleneckFlag,
+    FlagStatus,
+    Notification,
+    ReportStatus,
+    RoundStatus,
+    Severity,
+)
+
+LIVE = (Lifecycle.PROPOSED, Lifecycle.ACTIVE)
+
+# --- rounds and assessments -----------------------------------------------------------------
+
+
+def round_pairs(*, organisation: Organisation, team: Team | None = None) -> set[tuple[int, int]]:
+    """The (team id, enabler id) pairs a round asks about: a team and each live enabler used
+    by one of its offerings. The same pairs the balance method's coverage finding counts."""
+    usages = EnablerUsage.objects.for_org(organisation).filter(
+        enabler__lifecycle__in=LIVE, offering__team__isnull=False
+    )
+    if team is not None:
+        usages = usages.filter(offering__team=team)
+    return set(usages.values_list("offering__team_id", "enabler_id").distinct())
+
+
+def open_round(*, organisation: Organisation) -> AssessmentRound | None:
+    return AssessmentRound.objects.for_org(organisation).filter(status=RoundStatus.OPEN).first()
+
+
+def rounds_for_list(*, organisation: Organisation) -> list[AssessmentRound]:
+    return list(
+        AssessmentRound.objects.for_org(organisation)
+        .annotate(assessment_count=Count("assessments"))
+        .order_by("-sequence", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Completion:
+    team: Team | None  # None for the whole organisation
+    assessed: int
+    pairs: int
+
+    @property
+    def share(self) -> float | None:
+        return self.assessed / self.pairs if self.pairs else None
+
+    @property
+    def left(self) -> int:
+        return self.pairs - self.assessed
+
+
+def round_completion(
+    *, organisation: Organisation, assessment_round: AssessmentRound
+) -> tuple[Completion, list[Completion]]:
+    """Overall and per-team completion of a round, over the teams' to-do pairs. Three
+    queries whatever the size: the pairs, the assessments, the teams."""
+    pairs = round_pairs(organisation=organisation)
+    done = set(
+        Assessment.objects.for_org(organisation)
+        .filter(round=assessment_round)
+        .values_list("team_id", "enabler_id")
+    )
+    per_team: dict[int, list[int]] = {}
+    for team_id, enabler_id in pairs:
+        counts = per_team.setdefault(team_id, [0, 0])
+        counts[1] += 1
+        counts[0] += (team_id, enabler_id) in done
+    teams = Team.objects.for_org(organisation).in_bulk(list(per_team))
+    rows = [
+        Completion(team=teams[team_id], assessed=assessed, pairs=total)
+        for team_id, (assessed, total) in per_team.items()
+    ]
+    rows.sort(key=lambda c: (c.share if c.share is not None else 1.0, c.team.name.lower()))  # type: ignore[union-attr]
+    overall = Completion(
+        team=None, assessed=sum(c.assessed for c in rows), pairs=sum(c.pairs for c in rows)
+    )
+    return overall, rows
+
+
+@dataclass
+class TodoRow:
+    enabler: Enabler
+    offerings: list[str]
+    assessment: Assessment | None
+
+
+def team_todo(
+    *, organisation: Organisation, assessment_round: AssessmentRound, team: Team
+) -> list[TodoRow]:
+    """Every live enabler used by one of the team's offerings, with the team's assessment in
+    the round or None. Three queries whatever the size."""
+    offerings_of: dict[int, list[str]] = {}
+    for enabler_id, offering_name in (
+        EnablerUsage.objects.for_org(organisation)
+        .filter(offering__team=team, enabler__lifecycle__in=LIVE)
+        .order_by("offering__name")
+        .values_list("enabler_id", "offering__name")
+    ):
+        offerings_of.setdefault(enabler_id, []).append(offering_name)
+    enablers = (
+        Enabler.objects.for_org(organisation)
+        .filter(pk__in=list(offerings_of))
+        .select_related("owner_team")
+        .order_by("name")
+    )
+    assessments = {
+        a.enabler_id: a
+        for a in Assessment.objects.for_org(organisation).filter(
+            round=assessment_round, team=team, enabler_id__in=list(offerings_of)
+        )
+    }
+    return [
+        TodoRow(enabler=e, offerings=offerings_of[e.pk], assessment=assessments.get(e.pk))
+        for e in enablers
+    ]
+
+
+# --- bottleneck flags ------------------------------------------------------------------------
+
+
+class FlagFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FlagStatus.choices, empty_label="Any status")
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(),
+        label="Raised by team",
+        empty_label="Any team",
+        to_field_name="key",
+    )
+    enabler = django_filters.ModelChoiceFilter(
+        queryset=Enabler.objects.none(), empty_label="Any enabler", to_field_name="key"
+    )
+    area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.none(),
+        label="Business area",
+        method="in_area",
+        empty_label="Any area",
+        to_field_name="key",
+        help_text="Flags raised by a team, or on an offering, in this area.",
+    )
+
+    class Meta:
+        model = BottleneckFlag
+        fields = ["status", "severity", "team", "enabler", "area"]
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["team"].queryset = Team.objects.for_org(organisation).order_by("name")
+        self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
+        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by(
+            "name"
+        )
+        for field in self.form.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
+        return queryset.filter(Q(team__business_area=value) | Q(offering__business_area=value))
+
+
+SEVERITY_RANK = {"blocking": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def flags_for_list(
+    *, organisation: Organisation, data: Any = None, **fixed: Any
+) -> tuple[FlagFilter, QuerySet]:
+    """Flags of the organisation, filtered by ``data`` (the query string) and ``fixed``
+    lookups (e.g. ``enabler=...`` on an enabler's page); open ones first, then newest."""
+    base = (
+        BottleneckFlag.objects.for_org(organisation)
+        .filter(**fixed)
+        .select_related("team", "enabler", "offering", "journey")
+        .order_by("-raised_at", "-id")
+    )
+    flags = FlagFilter(data, queryset=base, organisation=organisation)
+    return flags, flags.qs
+
+
+def flag_counts(*, organisation: Organisation, **fixed: Any) -> dict[str, int]:
+    """How many flags per status (one query)."""
+    counts = dict(
+        BottleneckFlag.objects.for_org(organisation)
+        .filter(**fixed)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in FlagStatus.values}
+
+
+def flag_timeline(*, flag: BottleneckFlag) -> list[dict[str, Any]]:
+    """What happened to a flag, oldest first: raised, comments, status changes with notes,
+    and edits recorded in its history."""
+    events: list[dict[str, Any]] = [
+        {"at": flag.raised_at, "who": flag.raised_by, "action": "raised", "body": flag.details}
+    ]
+    for comment in flag.comments.select_related("author"):
+        events.append(
+            {
+                "at": comment.created_at,
+                "who": comment.author,
+                "action": comment.action or "commented",
+                "body": comment.body,
+            }
+        )
+    events.sort(key=lambda e: e["at"])
+    return events
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def unread_count(*, organisation: Organisation, user: Any) -> int:
+    return (
+        Notification.objects.for_org(organisation)
+        .filter(recipient=user, read_at=None)
+        .count()
+    )
+
+
+def notifications_for(*, organisation: Organisation, user: Any) -> QuerySet:
+    return Notification.objects.for_org(organisation).filter(recipient=user)
+
+
+# --- balance reports -------------------------------------------------------------------------
 
 
 def latest_ready_report(*, organisation: Organisation) -> BalanceReport | None:
@@ -24,6 +263,45 @@ def report_in_progress(*, organisation: Organisation) -> BalanceReport | None:
         .filter(status__in=[ReportStatus.PENDING, ReportStatus.RUNNING])
         .order_by("-requested_at", "-id")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """Whether the latest report covers every change: ``generation`` is the organisation's,
+    ``covered`` the latest ready report's (None when there is none)."""
+
+    generation: int
+    covered: int | None
+    since: Any  # when the oldest change not yet covered was asked about (or None)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.covered is not None and self.covered >= self.generation
+
+    @property
+    def recomputing(self) -> bool:
+        return not self.up_to_date and (self.generation > 0 or self.covered is not None)
+
+
+def report_state(*, organisation: Organisation) -> ReportState:
+    """Up to date or recomputing, from the database (two queries)."""
+    generation = (
+        Organisation.objects.values_list("generation", flat=True).get(pk=organisation.pk)
+    )
+    latest = (
+        BalanceReport.objects.for_org(organisation)
+        .filter(status=ReportStatus.READY)
+        .exclude(generation=None)
+        .order_by("-generation", "-id")
+        .values_list("generation", flat=True)
+        .first()
+    )
+    waiting = report_in_progress(organisation=organisation) if latest != generation else None
+    return ReportState(
+        generation=generation,
+        covered=latest,
+        since=waiting.requested_at if waiting else None,
     )
 
 

@@ -1,21 +1,59 @@
-"""Writes of the assessments app: balance reports and the thresholds they use."""
+"""Writes of the assessments app: rounds and assessments, bottleneck flags and their
+notifications, the balance report pipeline, thresholds and the organisation file.
+
+Each write is one transaction. A write that changes an input of the balance method calls
+``inputs_changed`` inside it, which moves the organisation's generation on; a recompute is
+queued after commit (see ``recompute_if_stale``).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
-from catalogue.models import Organisation
-from catalogue.services import Actor, record_change
+from catalogue.access import ensure_same_organisation
+from catalogue.models import (
+    KEY_MAX_LENGTH,
+    Enabler,
+    Journey,
+    Offering,
+    Organisation,
+    Team,
+    TeamMembership,
+)
+from catalogue.services import Actor, inputs_changed, record_change
 
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
-from .models import BalanceReport, ReportStatus
+from .models import (
+    Assessment,
+    AssessmentRound,
+    BalanceReport,
+    BottleneckFlag,
+    FlagAction,
+    FlagComment,
+    FlagStatus,
+    Notification,
+    NotificationKind,
+    ReportStatus,
+    RoundStatus,
+)
+from .selectors import round_pairs
 from .orgfile import ImportSummary, import_organisation, parse_organisation_file
 
 log = logging.getLogger(__name__)
@@ -37,7 +75,7 @@ def thresholds_update(
         organisation.balance_settings = kept
         organisation.save(update_fields=["balance_settings"])
         record_change(organisation=organisation, actor=actor, summary="Balance thresholds changed")
-        report_request(organisation=organisation, requested_by=actor, reason="Thresholds changed")
+        inputs_changed(organisation=organisation, reason="thresholds changed")
     return organisation
 
 
@@ -55,31 +93,571 @@ def organisation_file_import(
     with transaction.atomic():
         summary = import_organisation(parsed, replace=replace, actor=actor, into=into)
         if summary.changed:
-            report_request(
-                organisation=summary.organisation, requested_by=actor, reason="File imported"
-            )
+            inputs_changed(organisation=summary.organisation, reason="organisation file imported")
     return summary
 
 
-def _new_report(
-    organisation: Organisation, requested_by: Actor | None, reason: str
-) -> BalanceReport:
-    return BalanceReport.objects.create(
-        organisation=organisation,
-        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
-        reason=reason[:200],
+
+def _user(actor: Actor | None) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+# --- assessment rounds and assessments -------------------------------------------------------
+
+
+class RoundError(ValueError):
+    """A round cannot be opened, changed or assessed in as asked; the message says why."""
+
+
+def _round_key(organisation: Organisation, name: str) -> str:
+    base = re.sub(r"[-_]+", "-", slugify(name))[: KEY_MAX_LENGTH - 4].strip("-") or "round"
+    taken = set(
+        AssessmentRound.objects.for_org(organisation)
+        .filter(key__startswith=base)
+        .values_list("key", flat=True)
     )
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def round_open(
+    *, organisation: Organisation, name: str, due_on: date | None, actor: Actor
+) -> AssessmentRound:
+    """Open a new assessment round. Only one round is open at a time."""
+    today = timezone.localdate()
+    if due_on is not None and due_on < today:
+        raise RoundError("The due date has passed: choose today or a later day.")
+    with transaction.atomic():
+        rounds = AssessmentRound.objects.for_org(organisation).select_for_update()
+        current = rounds.filter(status=RoundStatus.OPEN).first()
+        if current is not None:
+            raise RoundError(f"Round “{current.name}” is still open: close it first.")
+        last = rounds.aggregate(last=Max("sequence"))["last"]
+        assessment_round = AssessmentRound.objects.create(
+            organisation=organisation,
+            key=_round_key(organisation, name),
+            name=name,
+            status=RoundStatus.OPEN,
+            sequence=(last or 0) + 1,
+            opened_on=today,
+            due_on=due_on,
+        )
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"Assessment round “{name}” opened",
+            url=assessment_round.get_absolute_url(),
+        )
+        inputs_changed(organisation=organisation, reason="assessment round opened")
+    return assessment_round
+
+
+def round_update(
+    *, assessment_round: AssessmentRound, name: str, due_on: date | None, actor: Actor
+) -> AssessmentRound:
+    """Rename an open round or move its due date (a new due date gets a new reminder)."""
+    if not assessment_round.is_open:
+        raise RoundError("This round is closed and can no longer be changed.")
+    if due_on is not None and due_on != assessment_round.due_on and due_on < timezone.localdate():
+        raise RoundError("The due date has passed: choose today or a later day.")
+    with transaction.atomic():
+        if due_on != assessment_round.due_on:
+            assessment_round.reminder_sent_on = None
+        assessment_round.name, assessment_round.due_on = name, due_on
+        assessment_round.save(update_fields=["name", "due_on", "reminder_sent_on"])
+        record_change(
+            organisation=assessment_round.organisation,
+            actor=actor,
+            summary=f"Assessment round “{name}” changed",
+            url=assessment_round.get_absolute_url(),
+        )
+    return assessment_round
+
+
+def round_close(*, assessment_round: AssessmentRound, actor: Actor) -> AssessmentRound:
+    """Close the round: its assessments are kept and can no longer change."""
+    organisation = assessment_round.organisation
+    with transaction.atomic():
+        locked = AssessmentRound.objects.for_org(organisation).select_for_update()
+        current = locked.get(pk=assessment_round.pk)
+        if not current.is_open:
+            raise RoundError("This round is already closed.")
+        current.status, current.closed_on = RoundStatus.CLOSED, timezone.localdate()
+        current.save(update_fields=["status", "closed_on"])
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"Assessment round “{current.name}” closed",
+            url=current.get_absolute_url(),
+        )
+        inputs_changed(organisation=organisation, reason="assessment round closed")
+    return current
+
+
+def assessment_save(
+    *,
+    assessment_round: AssessmentRound,
+    team: Team,
+    enabler: Enabler,
+    fit: int,
+    pace: int,
+    preferred: str,
+    comment: str,
+    actor: Actor,
+) -> Assessment:
+    """Record (or change) one team's view of one enabler in an open round.
+
+    Only enablers on the team's to-do list can be assessed: live enablers used by one of
+    the team's offerings.
+    """
+    organisation = assessment_round.organisation
+    ensure_same_organisation(organisation, team, enabler)
+    with transaction.atomic():
+        current = (
+            AssessmentRound.objects.for_org(organisation)
+            .select_for_update()
+            .get(pk=assessment_round.pk)
+        )
+        if not current.is_open:
+            raise RoundError("This round is closed: its assessments can no longer change.")
+        if (team.pk, enabler.pk) not in round_pairs(organisation=organisation, team=team):
+            raise RoundError(
+                f"{team.name} does not use {enabler.name} in any of its offerings, "
+                "so it is not on the team's list."
+            )
+        assessment, _ = Assessment.objects.for_org(organisation).update_or_create(
+            round=current,
+            team=team,
+            enabler=enabler,
+            defaults={
+                "organisation": organisation,
+                "fit": fit,
+                "pace": pace,
+                "preferred": preferred,
+                "comment": comment,
+                "assessed_by": _user(actor),
+            },
+        )
+        inputs_changed(organisation=organisation, reason="assessment saved")
+    return assessment
+
+
+# --- bottleneck flags ------------------------------------------------------------------------
+
+
+class FlagError(ValueError):
+    """A flag cannot be changed as asked; the message says why."""
+
+
+def _flag_key(organisation: Organisation, summary: str) -> str:
+    base = re.sub(r"[-_]+", "-", slugify(summary))[:40].strip("-") or "flag"
+    taken = set(
+        BottleneckFlag.objects.for_org(organisation)
+        .filter(key__startswith=base)
+        .values_list("key", flat=True)
+    )
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _team_users(organisation: Organisation, team_id: int | None, *, but: Any = None) -> list[Any]:
+    if team_id is None:
+        return []
+    users = (
+        get_user_model()
+        .objects.filter(
+            pk__in=TeamMembership.objects.for_org(organisation)
+            .filter(team_id=team_id)
+            .values("membership__user_id")
+        )
+        .filter(is_active=True)
+        .order_by("pk")
+    )
+    return [user for user in users if but is None or user.pk != but.pk]
+
+
+def notify(
+    *,
+    organisation: Organisation,
+    recipients: Iterable[Any],
+    kind: str,
+    text: str,
+    url: str = "",
+    flag: BottleneckFlag | None = None,
+    assessment_round: AssessmentRound | None = None,
+) -> list[Notification]:
+    """Tell people something: in the app now, and by email in their next digest."""
+    return Notification.objects.for_org(organisation).bulk_create(
+        Notification(
+            organisation=organisation,
+            recipient=recipient,
+            kind=kind,
+            text=text[:300],
+            url=url[:300],
+            flag=flag,
+            round=assessment_round,
+        )
+        for recipient in recipients
+    )
+
+
+def flag_raise(
+    *,
+    organisation: Organisation,
+    team: Team,
+    enabler: Enabler,
+    offering: Offering | None,
+    journey: Journey | None,
+    severity: str,
+    summary: str,
+    details: str,
+    actor: Actor,
+) -> BottleneckFlag:
+    """A team flags a bottleneck on an enabler; the enabler's owner team is told."""
+    ensure_same_organisation(organisation, team, enabler, offering, journey)
+    with transaction.atomic():
+        flag = BottleneckFlag(
+            organisation=organisation,
+            key=_flag_key(organisation, summary),
+            team=team,
+            enabler=enabler,
+            offering=offering,
+            journey=journey,
+            severity=severity,
+            summary=summary,
+            details=details,
+            raised_by=_user(actor),
+        )
+        flag._history_user = _user(actor)  # type: ignore[attr-defined]
+        flag.save()
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"{team.name} flagged “{enabler.name}”: {summary}",
+            url=flag.get_absolute_url(),
+        )
+        notify(
+            organisation=organisation,
+            recipients=_team_users(organisation, enabler.owner_team_id, but=_user(actor)),
+            kind=NotificationKind.FLAG_RAISED,
+            text=f"{team.name} flagged {enabler.name} ({flag.get_severity_display().lower()}): "
+            f"{summary}",
+            url=flag.get_absolute_url(),
+            flag=flag,
+        )
+        inputs_changed(organisation=organisation, reason="bottleneck flag raised")
+    return flag
+
+
+# action -> (statuses it applies to, new status, notification kind, timestamp field)
+FLAG_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    FlagAction.ACKNOWLEDGED: (
+        (FlagStatus.OPEN,),
+        FlagStatus.ACKNOWLEDGED,
+        NotificationKind.FLAG_ACKNOWLEDGED,
+    ),
+    FlagAction.RESOLVED: (
+        (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED),
+        FlagStatus.RESOLVED,
+        NotificationKind.FLAG_RESOLVED,
+    ),
+    FlagAction.REOPENED: (
+        (FlagStatus.RESOLVED, FlagStatus.ACKNOWLEDGED),
+        FlagStatus.OPEN,
+        NotificationKind.FLAG_REOPENED,
+    ),
+}
+
+
+def flag_actions(flag: BottleneckFlag) -> list[str]:
+    """The actions that apply to the flag in its current status."""
+    return [action for action, (froms, _, _) in FLAG_TRANSITIONS.items() if flag.status in froms]
+
+
+def flag_transition(
+    *, flag: BottleneckFlag, action: str, note: str, actor: Actor
+) -> BottleneckFlag:
+    """Acknowledge, resolve or reopen a flag with a note; the raising team is told.
+
+    Raises FlagError (and changes nothing) when the flag's status does not allow the action,
+    for example when someone else resolved it a moment ago.
+    """
+    if action not in FLAG_TRANSITIONS:
+        raise FlagError(f"Unknown action “{action}”.")
+    froms, to, kind = FLAG_TRANSITIONS[action]
+    organisation = flag.organisation
+    with transaction.atomic():
+        current = (
+            BottleneckFlag.objects.for_org(organisation)
+            .select_for_update()
+            .select_related("enabler", "team")
+            .get(pk=flag.pk)
+        )
+        if current.status not in froms:
+            raise FlagError(
+                f"This flag is {current.get_status_display().lower()}, so it cannot be "
+                f"{FlagAction(action).label.lower()} now."
+            )
+        now = timezone.now()
+        current.status = to
+        if to == FlagStatus.ACKNOWLEDGED:
+            current.acknowledged_at = now
+        elif to == FlagStatus.RESOLVED:
+            current.resolved_at = now
+        else:
+            current.resolved_at = None
+        current.version += 1
+        current._history_user = _user(actor)  # type: ignore[attr-defined]
+        current.save()
+        FlagComment.objects.create(
+            organisation=organisation,
+            flag=current,
+            author=_user(actor),
+            action=action,
+            body=note,
+            created_at=now,
+        )
+        verb = FlagAction(action).label.lower()
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"Flag on “{current.enabler.name}” {verb}: {current.summary}",
+            url=current.get_absolute_url(),
+        )
+        who = actor.get_username() if actor.is_authenticated else "Someone"
+        notify(
+            organisation=organisation,
+            recipients=_team_users(organisation, current.team_id, but=_user(actor)),
+            kind=kind,
+            text=f"{who} {verb} your flag on {current.enabler.name}: {current.summary}",
+            url=current.get_absolute_url(),
+            flag=current,
+        )
+        inputs_changed(organisation=organisation, reason=f"bottleneck flag {verb}")
+    return current
+
+
+def flag_comment(*, flag: BottleneckFlag, body: str, actor: Actor) -> FlagComment:
+    """Add a comment to a flag's conversation."""
+    if not body.strip():
+        raise FlagError("Write a comment first.")
+    return FlagComment.objects.create(
+        organisation=flag.organisation, flag=flag, author=_user(actor), body=body.strip()
+    )
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def notifications_mark_read(
+    *, organisation: Organisation, user: Actor, ids: Iterable[int] | None = None
+) -> int:
+    """Mark the user's notifications in this organisation as read (all, or those ``ids``)."""
+    unread = Notification.objects.for_org(organisation).filter(recipient=user, read_at=None)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def digests_send(*, now: Any = None) -> int:
+    """Email each person one digest of everything they were told since their last one.
+
+    The notifications are claimed first (``emailed_at`` set), so two runs at once never
+    send the same one twice. People without an email address are skipped. Returns the
+    number of emails sent.
+    """
+    now = now or timezone.now()
+    pending = (
+        Notification.objects.unscoped()  # one pass over every organisation, by recipient
+        .filter(emailed_at=None)
+        .select_related("organisation", "recipient")
+        .order_by("recipient_id", "organisation__name", "created_at", "id")
+    )
+    by_recipient: dict[int, list[Notification]] = defaultdict(list)
+    for note in pending[:5000]:
+        by_recipient[note.recipient_id].append(note)
+    sent = 0
+    for notes in by_recipient.values():
+        claimed = (
+            Notification.objects.unscoped()
+            .filter(pk__in=[n.pk for n in notes], emailed_at=None)
+            .update(emailed_at=now)
+        )
+        if claimed != len(notes):
+            continue  # another run took some of them; it sends them
+        recipient = notes[0].recipient
+        if not recipient.email:
+            continue
+        count = len(notes)
+        body = render_to_string(
+            "assessments/email/digest.txt",
+            {
+                "recipient": recipient,
+                "notes": notes,
+                "base_url": settings.SITE_URL.rstrip("/"),
+            },
+        )
+        subject = (
+            f"Enabling Model: {count} update{'s' if count != 1 else ''} for you"
+            if count != 1
+            else f"Enabling Model: {notes[0].text}"[:150]
+        )
+        try:
+            send_mail(subject, body, None, [recipient.email])
+        except Exception:
+            log.exception("Digest to user %s could not be sent; it will be tried again", recipient.pk)
+            Notification.objects.unscoped().filter(pk__in=[n.pk for n in notes]).update(
+                emailed_at=None
+            )
+            continue
+        sent += 1
+    return sent
+
+
+def round_reminders_send(*, today: date | None = None) -> int:
+    """Remind teams with enablers left to assess, a few days before an open round is due.
+
+    Each round's reminder goes once (a new due date gets a new one). Returns how many people
+    were reminded.
+    """
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.ROUND_REMINDER_DAYS)
+    due = (
+        AssessmentRound.objects.unscoped()  # a periodic job over every organisation
+        .filter(status=RoundStatus.OPEN, reminder_sent_on=None, due_on__gte=today)
+        .filter(due_on__lte=horizon)
+        .select_related("organisation")
+    )
+    reminded = 0
+    for assessment_round in due:
+        organisation = assessment_round.organisation
+        with transaction.atomic():
+            claimed = (
+                AssessmentRound.objects.for_org(organisation)
+                .filter(pk=assessment_round.pk, reminder_sent_on=None)
+                .update(reminder_sent_on=today)
+            )
+            if not claimed:
+                continue
+            pairs = round_pairs(organisation=organisation)
+            done = set(
+                Assessment.objects.for_org(organisation)
+                .filter(round=assessment_round)
+                .values_list("team_id", "enabler_id")
+            )
+            left: dict[int, int] = defaultdict(int)
+            for team_id, enabler_id in pairs - done:
+                left[team_id] += 1
+            teams = Team.objects.for_org(organisation).in_bulk(list(left))
+            for team_id, count in sorted(left.items()):
+                team = teams[team_id]
+                url = reverse_todo(organisation, assessment_round, team)
+                recipients = _team_users(organisation, team_id)
+                notify(
+                    organisation=organisation,
+                    recipients=recipients,
+                    kind=NotificationKind.ROUND_REMINDER,
+                    text=f"{team.name} has {count} enabler{'s' if count != 1 else ''} left to "
+                    f"assess in “{assessment_round.name}”, due "
+                    f"{assessment_round.due_on:%-d %B}",
+                    url=url,
+                    assessment_round=assessment_round,
+                )
+                reminded += len(recipients)
+    return reminded
+
+
+def reverse_todo(organisation: Organisation, assessment_round: AssessmentRound, team: Team) -> str:
+    from django.urls import reverse
+
+    return reverse(
+        "assessments:round_team", args=[organisation.slug, assessment_round.key, team.key]
+    )
+
+
+# --- the balance report pipeline -------------------------------------------------------------
+
+
+def _latest_ready_generation(organisation_id: int) -> int | None:
+    return (
+        BalanceReport.objects.unscoped()
+        .filter(organisation_id=organisation_id, status=ReportStatus.READY)
+        .exclude(generation=None)
+        .aggregate(latest=Max("generation"))["latest"]
+    )
+
+
+def _generation(organisation_id: int) -> int:
+    return Organisation.objects.values_list("generation", flat=True).get(pk=organisation_id)
+
+
+def is_stale(organisation_id: int) -> bool:
+    """True when the organisation changed since its latest ready report was computed."""
+    latest = _latest_ready_generation(organisation_id)
+    return latest is None or latest < _generation(organisation_id)
+
+
+def _queue(report_id: int, countdown: float = 0.0) -> None:
+    from .tasks import compute_balance_report
+
+    compute_balance_report.apply_async((report_id,), countdown=countdown)
+
+
+def _countdown(organisation: Organisation) -> float:
+    """Seconds until the organisation's next recompute may start (BALANCE_RECOMPUTE_INTERVAL
+    after the last one started)."""
+    last = (
+        BalanceReport.objects.for_org(organisation)
+        .exclude(started_at=None)
+        .aggregate(last=Max("started_at"))["last"]
+    )
+    if last is None:
+        return 0.0
+    wait = settings.BALANCE_RECOMPUTE_INTERVAL - (timezone.now() - last).total_seconds()
+    return max(0.0, min(wait, settings.BALANCE_RECOMPUTE_INTERVAL))
 
 
 def report_request(
     *, organisation: Organisation, requested_by: Actor | None = None, reason: str = ""
-) -> BalanceReport:
-    """Ask for a fresh report: a pending row now, computed by a Celery task after commit."""
-    from .tasks import compute_balance_report
+) -> BalanceReport | None:
+    """Make sure a recompute is coming: a pending report now, its task queued after commit.
 
-    report = _new_report(organisation, requested_by, reason)
-    transaction.on_commit(lambda: compute_balance_report.delay(report.pk))
+    When a pending report already waits, nothing more is queued: it computes from the
+    organisation as it is when it starts, so it covers this change too. The task starts at
+    most once per BALANCE_RECOMPUTE_INTERVAL, so a burst of changes coalesces into a few
+    recomputes. Returns the new pending report, or None when one was waiting.
+    """
+    try:
+        with transaction.atomic():
+            report = BalanceReport.objects.create(
+                organisation=organisation,
+                requested_by=_user(requested_by),
+                reason=reason[:200],
+            )
+    except IntegrityError:
+        return None  # one pending report per organisation: it is already waiting
+    countdown = _countdown(organisation)
+    transaction.on_commit(lambda: _queue(report.pk, countdown))
     return report
+
+
+def recompute_if_stale(*, organisation_id: int, reason: str = "") -> BalanceReport | None:
+    """Queue a recompute when the organisation's latest report is older than its inputs."""
+    if not is_stale(organisation_id):
+        return None
+    organisation = Organisation.objects.get(pk=organisation_id)
+    return report_request(organisation=organisation, reason=reason)
+
+
+def report_ask(*, organisation: Organisation, actor: Actor) -> None:
+    """Leadership asks for a fresh report: counts as a change, so one is always computed."""
+    with transaction.atomic():
+        record_change(organisation=organisation, actor=actor, summary="Fresh balance report asked for")
+        inputs_changed(organisation=organisation, reason="asked for")
 
 
 @dataclass(frozen=True)
@@ -93,25 +671,35 @@ class Timings:
         return self.load_s + self.compute_s + self.store_s
 
 
-def report_compute(*, report: BalanceReport) -> tuple[BalanceReport, Timings]:
-    """Compute a report from the organisation as it is now, and store the result.
-
-    Running it twice gives the same result for the same data; a report already ready is
-    left alone. A failure is stored on the report (status failed) and raised.
-    """
-    if report.status == ReportStatus.READY:
-        return report, Timings(0.0, 0.0, 0.0)
+def _compute(report: BalanceReport, generation: int) -> tuple[dict[str, Any], Thresholds, float, float]:
     organisation = report.organisation
-    report.status, report.started_at = ReportStatus.RUNNING, timezone.now()
-    report.save(update_fields=["status", "started_at"])
-    try:
-        started = time.perf_counter()
-        thresholds = thresholds_for(organisation)
-        snapshot = load_balance_input(organisation)
-        loaded = time.perf_counter()
-        result = report_to_dict(compute(snapshot, thresholds))
-        computed = time.perf_counter()
+    started = time.perf_counter()
+    thresholds = thresholds_for(organisation)
+    snapshot = load_balance_input(organisation)
+    loaded = time.perf_counter()
+    if settings.BALANCE_COMPUTE_TEST_DELAY:
+        # Test-only: widen the window in which a worker can be killed mid-recompute.
+        time.sleep(settings.BALANCE_COMPUTE_TEST_DELAY)
+    result = report_to_dict(compute(snapshot, thresholds))
+    return result, thresholds, loaded - started, time.perf_counter() - loaded
+
+
+def _store(
+    report: BalanceReport, generation: int, result: dict[str, Any], thresholds: Thresholds
+) -> bool:
+    """Store a computed result unless a report at least as new is already stored.
+
+    The organisation row is locked while checking and storing, so two recomputes finishing
+    at once store one report per generation, and never one older than a stored one.
+    """
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=report.organisation_id).exists()
+        latest = _latest_ready_generation(report.organisation_id)
+        if latest is not None and latest >= generation:
+            report.delete()
+            return False
         report.status = ReportStatus.READY
+        report.generation = generation
         report.computed_at = timezone.now()
         report.method_version = result["method_version"]
         report.thresholds = thresholds.as_dict()
@@ -120,6 +708,7 @@ def report_compute(*, report: BalanceReport) -> tuple[BalanceReport, Timings]:
         report.save(
             update_fields=[
                 "status",
+                "generation",
                 "computed_at",
                 "method_version",
                 "thresholds",
@@ -127,17 +716,138 @@ def report_compute(*, report: BalanceReport) -> tuple[BalanceReport, Timings]:
                 "error",
             ]
         )
-        stored = time.perf_counter()
+    return True
+
+
+def report_run(*, report_id: int, retrying: bool = False) -> str:
+    """Compute one pending report if the organisation needs it; the Celery task's body.
+
+    Claims the report (pending → running) so only one run computes it; a retry of the same
+    task may take it back from running. Skips the work when a stored report already covers
+    the organisation's generation, and stores nothing older than a stored report. Returns
+    what happened: "ready", "fresh" (nothing to do), "superseded", "taken" or "missing".
+    Database errors are raised for the task to retry; any other failure is stored on the
+    report (status failed) and raised.
+    """
+    claimable = [ReportStatus.PENDING, ReportStatus.RUNNING] if retrying else [ReportStatus.PENDING]
+    rows = BalanceReport.objects.unscoped()  # a task has no request: the row names its org
+    claimed = rows.filter(pk=report_id, status__in=claimable).update(
+        status=ReportStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "missing" if not rows.filter(pk=report_id).exists() else "taken"
+    report = rows.select_related("organisation").get(pk=report_id)
+    generation = _generation(report.organisation_id)
+    latest = _latest_ready_generation(report.organisation_id)
+    if latest is not None and latest >= generation:
+        report.delete()
+        return "fresh"
+    report.generation = generation
+    report.save(update_fields=["generation"])
+    try:
+        started = time.perf_counter()
+        result, thresholds, load_s, compute_s = _compute(report, generation)
     except Exception as error:
         log.exception("Balance report %s failed", report.pk)
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
         report.save(update_fields=["status", "error"])
         raise
-    return report, Timings(loaded - started, computed - loaded, stored - computed)
+    stored = _store(report, generation, result, thresholds)
+    log.info(
+        "Balance report %s for generation %s %s in %.3fs",
+        report_id,
+        generation,
+        "ready" if stored else "superseded",
+        time.perf_counter() - started,
+    )
+    return "ready" if stored else "superseded"
+
+
+INTERRUPTED = "Interrupted: the worker stopped before the report was computed."
+
+
+def reports_sweep(*, now: Any = None) -> list[int]:
+    """Make sure every stale organisation has a recompute coming; the periodic sweeper.
+
+    - a report running for longer than BALANCE_RUNNING_TIMEOUT is marked failed (its worker
+      died, e.g. killed or restarted);
+    - a pending report whose task should have run by now is queued again (a task lost with
+      a broker restart); running it twice is harmless;
+    - a stale organisation with nothing pending gets a pending report and a task, unless
+      its last attempt at this very generation failed with an error (that would fail again;
+      the next change tries again).
+
+    Returns the ids of the organisations it queued a recompute for.
+    """
+    now = now or timezone.now()
+    rows = BalanceReport.objects.unscoped()  # the sweeper looks at every organisation
+    rows.filter(
+        status=ReportStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.BALANCE_RUNNING_TIMEOUT),
+    ).update(status=ReportStatus.FAILED, error=INTERRUPTED)
+    ready = dict(
+        rows.filter(status=ReportStatus.READY)
+        .exclude(generation=None)
+        .values_list("organisation_id")
+        .annotate(latest=Max("generation"))
+        .values_list("organisation_id", "latest")
+    )
+    queued = []
+    overdue = now - timedelta(
+        seconds=settings.BALANCE_RECOMPUTE_INTERVAL + settings.BALANCE_SWEEP_SECONDS
+    )
+    for organisation in Organisation.objects.order_by("pk"):
+        latest = ready.get(organisation.pk)
+        if latest is not None and latest >= organisation.generation:
+            continue
+        if latest is None and organisation.generation == 0:
+            continue  # a new, empty organisation: nothing to report on yet
+        pending = rows.filter(organisation=organisation, status=ReportStatus.PENDING).first()
+        if pending is not None:
+            if pending.requested_at < overdue:
+                _queue(pending.pk)
+                queued.append(organisation.pk)
+            continue
+        if rows.filter(organisation=organisation, status=ReportStatus.RUNNING).exists():
+            continue
+        failed = (
+            rows.filter(organisation=organisation, status=ReportStatus.FAILED)
+            .exclude(error=INTERRUPTED)
+            .filter(generation=organisation.generation)
+            .exists()
+        )
+        if failed:
+            continue
+        if report_request(organisation=organisation, reason="Stale report found by the sweeper"):
+            queued.append(organisation.pk)
+    return queued
 
 
 def report_compute_now(
     *, organisation: Organisation, requested_by: Actor | None = None, reason: str = ""
 ) -> tuple[BalanceReport, Timings]:
-    """Create a report and compute it in this process (commands and benchmarks)."""
-    return report_compute(report=_new_report(organisation, requested_by, reason))
+    """Compute a report in this process and store it, whatever is stored already (commands
+    and benchmarks). Failures are stored on the report and raised."""
+    report = BalanceReport.objects.create(
+        organisation=organisation,
+        requested_by=_user(requested_by),
+        reason=reason[:200],
+        status=ReportStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    generation = _generation(organisation.pk)
+    report.generation = generation
+    try:
+        result, thresholds, load_s, compute_s = _compute(report, generation)
+    except Exception as error:
+        report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
+        report.save(update_fields=["status", "error", "generation"])
+        raise
+    started = time.perf_counter()
+    report.status = ReportStatus.READY
+    report.computed_at = timezone.now()
+    report.method_version = result["method_version"]
+    report.thresholds = thresholds.as_dict()
+    report.result = result
+    report.save()
+    return report, Timings(load_s, compute_s, time.perf_counter() - started)

@@ -1,33 +1,62 @@
-"""Celery entry points: take ids, load, call one service, own retries and logging."""
+"""Celery entry points: take ids, load, call one service, own retries and logging.
+
+The database, not the broker, is the truth of what needs recomputing: a lost task is
+found again by ``sweep_stale_reports`` (Celery beat, every BALANCE_SWEEP_SECONDS).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from .models import BalanceReport
-from .services import report_compute
+from . import services
 
 log = logging.getLogger(__name__)
 
+# Errors worth trying again: the database went away or was locked for a moment.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+)
+def compute_balance_report(self: Any, report_id: int) -> str:
+    """Compute one pending balance report, unless a stored one already covers its inputs.
+
+    Running it twice, or two at once, stores at most one report per generation.
+    """
+    try:
+        outcome = services.report_run(report_id=report_id, retrying=self.request.retries > 0)
+    except DATABASE_ERRORS as error:
+        # Back off 1, 2, 4 … 32 seconds; the sweeper covers a task that gives up.
+        countdown = min(2**self.request.retries, 32)
+        log.warning("Balance report %s: database error, retrying in %ss", report_id, countdown)
+        raise self.retry(exc=error, countdown=countdown) from error
+    except Exception:
+        # report_run stored the failure on the report and logged it; the page says so.
+        return "failed"
+    return outcome
+
 
 @shared_task(acks_late=True)
-def compute_balance_report(report_id: int) -> str:
-    """Compute one pending balance report. Safe to run twice (a ready report is kept)."""
-    report = (
-        BalanceReport.objects.filter(pk=report_id)
-        .unscoped()  # a task has no request: the report row names its own organisation
-        .select_related("organisation")
-        .first()
-    )
-    if report is None:
-        log.warning("Balance report %s no longer exists", report_id)
-        return "missing"
-    try:
-        report, timings = report_compute(report=report)
-    except Exception:
-        # report_compute stored the failure on the report and logged it; the page says so.
-        return "failed"
-    log.info("Balance report %s ready in %.3fs", report.pk, timings.total_s)
-    return report.status
+def sweep_stale_reports() -> list[int]:
+    """Queue a recompute for every organisation whose balance report is stale."""
+    return services.reports_sweep()
+
+
+@shared_task(acks_late=True)
+def send_notification_digests() -> int:
+    """Email each person one digest of their new notifications."""
+    return services.digests_send()
+
+
+@shared_task(acks_late=True)
+def send_round_reminders() -> int:
+    """Remind teams with enablers left to assess when a round's due date is near."""
+    return services.round_reminders_send()

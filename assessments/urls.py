@@ -1,16 +1,44 @@
 from django.urls import path
 
-from . import views
+from .views import flags, notifications, reports, rounds
 
 app_name = "assessments"
 
+ORG = "o/<slug:org>/"
+
 urlpatterns = [
-    path("o/<slug:org>/balance/", views.balance, name="balance"),
-    path("o/<slug:org>/balance/status/", views.report_status, name="report_status"),
-    path("o/<slug:org>/balance/recompute/", views.recompute, name="recompute"),
-    path("o/<slug:org>/balance/reports/<int:report_id>/", views.report_detail, name="report"),
-    path("o/<slug:org>/balance/method/", views.method, name="method"),
-    path("o/<slug:org>/balance/thresholds/", views.thresholds, name="thresholds"),
-    path("o/<slug:org>/file/import/", views.import_file, name="import_file"),
-    path("o/<slug:org>/file/export/", views.export_file, name="export_file"),
+    # Balance reports, the method and its thresholds, the organisation file.
+    path(ORG + "balance/", reports.balance, name="balance"),
+    path(ORG + "balance/status/", reports.report_status, name="report_status"),
+    path(ORG + "balance/recompute/", reports.recompute, name="recompute"),
+    path(ORG + "balance/reports/<int:report_id>/", reports.report_detail, name="report"),
+    path(ORG + "balance/method/", reports.method, name="method"),
+    path(ORG + "balance/thresholds/", reports.thresholds, name="thresholds"),
+    path(ORG + "file/import/", reports.import_file, name="import_file"),
+    path(ORG + "file/export/", reports.export_file, name="export_file"),
+    # Assessment rounds and each team's to-do list.
+    path(ORG + "rounds/", rounds.round_list, name="round_list"),
+    path(ORG + "rounds/new/", rounds.round_open, name="round_open"),
+    path(ORG + "rounds/<slug:key>/", rounds.round_detail, name="round_detail"),
+    path(ORG + "rounds/<slug:key>/edit/", rounds.round_edit, name="round_edit"),
+    path(ORG + "rounds/<slug:key>/close/", rounds.round_close, name="round_close"),
+    path(ORG + "rounds/<slug:key>/teams/<slug:team>/", rounds.round_team, name="round_team"),
+    path(
+        ORG + "rounds/<slug:key>/teams/<slug:team>/<slug:enabler>/",
+        rounds.assessment_edit,
+        name="assessment_edit",
+    ),
+    # Bottleneck flags.
+    path(ORG + "flags/", flags.flag_list, name="flag_list"),
+    path(ORG + "flags/new/", flags.flag_raise, name="flag_raise"),
+    path(ORG + "flags/<slug:key>/", flags.flag_detail, name="flag_detail"),
+    path(ORG + "flags/<slug:key>/comment/", flags.flag_comment, name="flag_comment"),
+    path(
+        ORG + "flags/<slug:key>/<str:action>/", flags.flag_transition, name="flag_transition"
+    ),
+    # Notifications of the signed-in person.
+    path(ORG + "notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        ORG + "notifications/read/", notifications.notifications_read, name="notifications_read"
+    ),
 ]

@@ -65,6 +65,10 @@ class Organisation(models.Model):
     # Balance thresholds that differ from the method's defaults (names as in the method);
     # validated where the method lives (assessments), which catalogue does not import.
     balance_settings = models.JSONField(default=dict, blank=True)
+    # Goes up by one in the same transaction as every change to something the balance
+    # method reads; a balance report records the generation it was computed from, so a
+    # report is stale exactly when its generation is below this one.
+    generation = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -54,6 +54,12 @@ def in_team(membership: Membership, team: Team | None) -> bool:
     return team is not None and team.pk in team_ids(membership)
 
 
+@rules.predicate
+def owns_flagged_enabler(membership: Membership, flag: Any) -> bool:
+    # A bottleneck flag (assessments app, not imported here): its enabler's owning team.
+    return flag is not None and flag.enabler.owner_team_id in team_ids(membership)
+
+
 RULES = {
     "org.view": is_viewer,
     "org.manage_members": is_admin,
@@ -67,6 +73,12 @@ RULES = {
     "enabler.set_lifecycle_on_create": is_enabler_owner,
     "team.act_for": is_leadership | (is_team_member & in_team),
     "report.recompute": is_leadership,
+    "round.manage": is_leadership,  # open, change and close assessment rounds
+    "round.completion": is_leadership,  # completion per team and overall
+    "assessment.edit": is_leadership | (is_team_member & in_team),  # obj: the team
+    "flag.raise": is_team_member,  # the door to the form; team.act_for checks the team
+    "flag.respond": is_leadership | (is_enabler_owner & owns_flagged_enabler),  # obj: the flag
+    "flag.comment": is_team_member,
     "org.settings": is_admin,  # balance thresholds, declared model
     "org.import": is_admin,
     "org.export": is_viewer,

@@ -14,12 +14,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
 from .access import ensure_same_organisation
+from .signals import balance_inputs_changed
 from .models import (
     KEY_MAX_LENGTH,
     ChangeRecord,
@@ -56,6 +57,22 @@ def record_change(
         actor=actor if actor is not None and actor.is_authenticated else None,
         summary=summary[:300],
         url=url,
+    )
+
+
+def inputs_changed(*, organisation: Organisation, reason: str) -> None:
+    """Something the balance method reads changed: move the organisation's generation on.
+
+    Call it inside the transaction that makes the change, so the new generation commits with
+    it (or not at all). After commit ``balance_inputs_changed`` is sent; the assessments app
+    queues a recompute from it. Catalogue does not know who listens.
+    """
+    Organisation.objects.filter(pk=organisation.pk).update(generation=F("generation") + 1)
+    organisation_id = organisation.pk
+    transaction.on_commit(
+        lambda: balance_inputs_changed.send(
+            sender=Organisation, organisation_id=organisation_id, reason=reason
+        )
     )
 
 
@@ -96,6 +113,7 @@ def item_save(*, item: Keyed, actor: Actor, created: bool) -> Keyed:
             summary=f"{str(item._meta.verbose_name).capitalize()} “{item.name}” {verb}",
             url=item.get_absolute_url(),
         )
+        inputs_changed(organisation=organisation, reason=f"{item._meta.verbose_name} {verb}")
     return item
 
 
@@ -105,6 +123,7 @@ def item_delete(*, item: Keyed, actor: Actor) -> None:
         organisation = item.organisation
         item.delete()
         record_change(organisation=organisation, actor=actor, summary=label)
+        inputs_changed(organisation=organisation, reason=f"{item._meta.verbose_name} deleted")
 
 
 # --- enablers -------------------------------------------------------------------------------
@@ -150,6 +169,7 @@ def enabler_create(*, enabler: Enabler, actor: Actor, membership: Membership) ->
             summary=f"Enabler “{enabler.name}” logged",
             url=enabler.get_absolute_url(),
         )
+        inputs_changed(organisation=enabler.organisation, reason="enabler logged")
     return enabler
 
 
@@ -197,6 +217,7 @@ def enabler_update(
             summary=f"Enabler “{current.name}”: {described} changed",
             url=current.get_absolute_url(),
         )
+        inputs_changed(organisation=organisation, reason="enabler changed")
     return current
 
 
@@ -219,6 +240,7 @@ def usage_add(
             summary=f"“{offering.name}” now uses “{enabler.name}”",
             url=enabler.get_absolute_url(),
         )
+        inputs_changed(organisation=enabler.organisation, reason="usage added")
     return usage
 
 
@@ -228,6 +250,7 @@ def usage_remove(*, usage: EnablerUsage, actor: Actor) -> None:
         url = usage.enabler.get_absolute_url()
         usage.delete()
         record_change(organisation=usage.organisation, actor=actor, summary=summary, url=url)
+        inputs_changed(organisation=usage.organisation, reason="usage removed")
 
 
 # --- journeys -------------------------------------------------------------------------------
@@ -262,6 +285,7 @@ def step_add(
             summary=f"Step “{name}” added to journey “{journey.name}”",
             url=journey.get_absolute_url(),
         )
+        inputs_changed(organisation=journey.organisation, reason="journey step added")
     return step
 
 
@@ -287,6 +311,7 @@ def step_remove(*, step: JourneyStep, actor: Actor) -> None:
             summary=f"Step “{step.name}” removed from journey “{journey.name}”",
             url=journey.get_absolute_url(),
         )
+        inputs_changed(organisation=journey.organisation, reason="journey step removed")
 
 
 def step_move(*, step: JourneyStep, direction: int, actor: Actor) -> None:
@@ -306,6 +331,7 @@ def step_move(*, step: JourneyStep, direction: int, actor: Actor) -> None:
             summary=f"Steps of journey “{journey.name}” reordered",
             url=journey.get_absolute_url(),
         )
+        inputs_changed(organisation=journey.organisation, reason="journey steps reordered")
 
 
 # --- organisations, members, invitations ----------------------------------------------------
@@ -447,6 +473,23 @@ def team_member_add(*, team: Team, membership: Membership, actor: Actor) -> None
             summary=f"{membership.user.get_username()} joined team “{team.name}”",
             url=team.get_absolute_url(),
         )
+
+
+def organisation_update(*, organisation: Organisation, actor: Actor) -> Organisation:
+    """Save the organisation's settings as a form changed them (name, declared model...)."""
+    with transaction.atomic():
+        before = (
+            Organisation.objects.filter(pk=organisation.pk)
+            .values_list("delivery_model", flat=True)
+            .get()
+        )
+        organisation.save(update_fields=["name", "delivery_model", "description"])
+        record_change(
+            organisation=organisation, actor=actor, summary="Organisation settings changed"
+        )
+        if before != organisation.delivery_model:
+            inputs_changed(organisation=organisation, reason="declared delivery model changed")
+    return organisation
 
 
 def organisation_create(

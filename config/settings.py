@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "assessments.middleware.PeriodicJobsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -63,6 +64,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "catalogue.context_processors.organisation",
+                "assessments.context_processors.notifications",
             ],
         },
     },
@@ -128,6 +130,41 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 if env_str("PYTEST_XDIST_WORKER"):
     CELERY_TASK_DEFAULT_QUEUE += "-" + env_str("PYTEST_XDIST_WORKER")
+
+# The balance report pipeline (see assessments/services.py).
+# At most one recompute per organisation starts in this many seconds: the first change is
+# recomputed at once, and a burst of changes after it coalesces into one recompute per interval.
+BALANCE_RECOMPUTE_INTERVAL = env_float("BALANCE_RECOMPUTE_INTERVAL", 2.0)
+# How often the sweeper looks for stale reports (a task lost to a crash or a broker restart).
+BALANCE_SWEEP_SECONDS = env_float("BALANCE_SWEEP_SECONDS", 60.0)
+# A recompute running longer than this has lost its worker: it is marked failed.
+BALANCE_RUNNING_TIMEOUT = env_float("BALANCE_RUNNING_TIMEOUT", 600.0)
+# Test-only: seconds each recompute sleeps, so a test can kill a worker in the middle of one.
+BALANCE_COMPUTE_TEST_DELAY = env_float("BALANCE_COMPUTE_TEST_DELAY", 0.0)
+# Notifications go out by email as one digest per person this often.
+NOTIFICATION_DIGEST_SECONDS = env_float("NOTIFICATION_DIGEST_SECONDS", 300.0)
+# Teams with enablers left to assess are reminded this many days before a round is due.
+ROUND_REMINDER_DAYS = env_int("ROUND_REMINDER_DAYS", 3)
+# Links in emails start with this address.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-reports": {
+        "task": "assessments.tasks.sweep_stale_reports",
+        "schedule": BALANCE_SWEEP_SECONDS,
+    },
+    "send-notification-digests": {
+        "task": "assessments.tasks.send_notification_digests",
+        "schedule": NOTIFICATION_DIGEST_SECONDS,
+    },
+    "send-round-reminders": {
+        "task": "assessments.tasks.send_round_reminders",
+        "schedule": 3600.0,
+    },
+}
+# With no broker (the embedded default) there is no beat process: the same periodic jobs
+# run from web requests when they are due (assessments.middleware.PeriodicJobsMiddleware).
+RUN_PERIODIC_JOBS_IN_WEB = env_bool("RUN_PERIODIC_JOBS_IN_WEB", CELERY_TASK_ALWAYS_EAGER)
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -22,6 +22,8 @@ PASSWORD = "correct-horse-battery"
 def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     # Hashing strength is not under test; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Periodic jobs run only when a test runs them, never as a side effect of a request.
+    settings.RUN_PERIODIC_JOBS_IN_WEB = False
 
 
 @dataclass

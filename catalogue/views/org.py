@@ -62,10 +62,7 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     form = OrganisationForm(form_data(request), instance=organisation)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        services.record_change(
-            organisation=organisation, actor=request.user, summary="Organisation settings changed"
-        )
+        services.organisation_update(organisation=form.save(commit=False), actor=request.user)
         messages.success(request, "Organisation settings saved.")
         return redirect("catalogue:home", organisation.slug)
     return render_page(

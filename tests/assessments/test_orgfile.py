@@ -684,7 +684,7 @@ def test_rounds_keep_their_order_when_a_file_adds_one(riverside):
     data = _data()
     data["assessment_rounds"] = [
         data["assessment_rounds"][1],
-        {"key": "2027-q1", "name": "2027 Q1", "status": "open"},
+        {"key": "2027-q1", "name": "2027 Q1", "status": "closed"},
     ]
     data["assessments"] = []
     _load(_dump(data))

@@ -15,10 +15,10 @@ from catalogue.access import get_object_for_user
 from catalogue.permissions import can
 from catalogue.views.base import form_data, org_crumbs, org_view, render_page
 
-from . import orgfile, selectors, services
-from .balance import Thresholds
-from .forms import THRESHOLD_HELP, ImportForm, ThresholdsForm
-from .models import BalanceReport, ReportStatus
+from .. import orgfile, selectors, services
+from ..balance import Thresholds
+from ..forms import THRESHOLD_HELP, ImportForm, ThresholdsForm
+from ..models import BalanceReport, ReportStatus
 
 
 def _crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
@@ -37,7 +37,7 @@ def _report_context(request: HttpRequest, report: BalanceReport | None) -> dict[
         "result": result,
         "enabler_page": page,
         "order": order,
-        "in_progress": selectors.report_in_progress(organisation=organisation),
+        "state": selectors.report_state(organisation=organisation),
         "history": selectors.report_history(organisation=organisation),
         "can_recompute": can(request.membership, "report.recompute"),  # type: ignore[attr-defined]
         "mix_rows": _mix_rows(result),
@@ -92,6 +92,7 @@ def balance(request: HttpRequest) -> HttpResponse:
     report = selectors.latest_ready_report(organisation=organisation)
     context = _report_context(request, report)
     context["crumbs"] = _crumbs(request)[:-1] + [("Balance", "")]
+    context["poll"] = True
     return render_page(request, "assessments/balance.html", context, partial="enablers")
 
 
@@ -107,12 +108,14 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @org_view()
 def report_status(request: HttpRequest) -> HttpResponse:
-    """Polled by the page while a recompute is under way; reloads the page when done."""
+    """Polled by the balance page (htmx): says whether a recompute is under way, and tells
+    the page to reload when a newer report than the one it shows (``shown``) is ready."""
     organisation = request.organisation  # type: ignore[attr-defined]
-    running = selectors.report_in_progress(organisation=organisation)
-    response = render(request, "assessments/_status.html", {"in_progress": running})
-    if running is None and request.GET.get("waiting"):
-        response["HX-Refresh"] = "true"
+    state = selectors.report_state(organisation=organisation)
+    response = render(request, "assessments/_status.html", {"state": state, "poll": True})
+    covered = "" if state.covered is None else str(state.covered)
+    if "shown" in request.GET and request.GET["shown"] != covered:
+        response["HX-Refresh"] = "true"  # a newer report than the one on the page is ready
     return response
 
 
@@ -120,9 +123,7 @@ def report_status(request: HttpRequest) -> HttpResponse:
 def recompute(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     if request.method == "POST":
-        services.report_request(
-            organisation=organisation, requested_by=request.user, reason="Asked for"
-        )
+        services.report_ask(organisation=organisation, actor=request.user)
         messages.success(request, "A fresh balance report has been asked for.")
     return redirect("assessments:balance", organisation.slug)
 

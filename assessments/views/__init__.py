@@ -1,0 +1,1 @@
+"""Views of the assessments app, one module per area."""
