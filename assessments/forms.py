@@ -179,9 +179,7 @@ class FlagForm(forms.Form):
         help_text="What happened, how often, and what it costs your team.",
     )
 
-    def __init__(
-        self, *args: Any, organisation: Organisation, teams: Any, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, organisation: Organisation, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = form_helper()
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]

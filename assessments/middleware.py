@@ -28,11 +28,12 @@ def run_due_jobs(now: float | None = None) -> list[str]:
     from celery import current_app
 
     now = time.monotonic() if now is None else now
-    ran = []
+    ran: list[str] = []
     if not _lock.acquire(blocking=False):
         return ran  # another request is running them
     try:
-        for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+        for name, entry in schedule.items():
             last = _last_run.get(name)
             if last is not None and now - last < float(entry["schedule"]):
                 continue

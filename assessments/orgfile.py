@@ -652,7 +652,7 @@ def _check_links(raw: dict[str, Any]) -> list[Problem]:
         for index, item in _entries(raw, "assessment_rounds")
         if item.get("status") == "open"
     ]
-    for index, key in open_rounds[1:]:
+    for index, _key in open_rounds[1:]:
         found.append(
             (
                 ("assessment_rounds", index, "status"),

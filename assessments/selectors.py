@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Count, Q, QuerySet
 
 from catalogue.models import (
@@ -171,9 +170,7 @@ class FlagFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["team"].queryset = Team.objects.for_org(organisation).order_by("name")
         self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
-        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by(
-            "name"
-        )
+        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
         for field in self.form.fields.values():
             field.widget.attrs["class"] = "form-select"
 
@@ -234,11 +231,7 @@ def flag_timeline(*, flag: BottleneckFlag) -> list[dict[str, Any]]:
 
 
 def unread_count(*, organisation: Organisation, user: Any) -> int:
-    return (
-        Notification.objects.for_org(organisation)
-        .filter(recipient=user, read_at=None)
-        .count()
-    )
+    return Notification.objects.for_org(organisation).filter(recipient=user, read_at=None).count()
 
 
 def notifications_for(*, organisation: Organisation, user: Any) -> QuerySet:
@@ -286,9 +279,7 @@ class ReportState:
 
 def report_state(*, organisation: Organisation) -> ReportState:
     """Up to date or recomputing, from the database (two queries)."""
-    generation = (
-        Organisation.objects.values_list("generation", flat=True).get(pk=organisation.pk)
-    )
+    generation = Organisation.objects.values_list("generation", flat=True).get(pk=organisation.pk)
     latest = (
         BalanceReport.objects.for_org(organisation)
         .filter(status=ReportStatus.READY)
@@ -326,3 +317,80 @@ def enabler_rows(result: dict[str, Any], *, order: str = "pressure") -> list[dic
     else:
         rows.sort(key=lambda r: (-r["pressure"], -r["flagging_teams"], r["key"]))
     return rows
+
+
+# --- flags (pages and catalogue panels) -------------------------------------------------------
+
+COUNTING = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+
+def flags_for_panel(
+    *, organisation: Organisation, limit: int = 10, counting: bool = True, **fixed: Any
+) -> tuple[list[BottleneckFlag], bool]:
+    """Up to ``limit`` flags matching ``fixed`` (newest first), and whether there are more.
+
+    One query whatever the number of flags: it reads one row more than it shows.
+    """
+    flags = BottleneckFlag.objects.for_org(organisation).filter(**fixed)
+    if counting:
+        flags = flags.filter(status__in=COUNTING)
+    rows = list(
+        flags.select_related("team", "enabler", "offering").order_by("-raised_at", "-id")[
+            : limit + 1
+        ]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+FLAG_HISTORY_FIELDS = ("status", "severity", "summary", "details")
+
+
+def flag_history(*, flag: BottleneckFlag, limit: int = 30) -> list[dict[str, Any]]:
+    """Each saved change of the flag, newest first: who, when, and what changed (status,
+    severity, summary, details). One query."""
+    records = list(
+        flag.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    labels = {
+        "status": dict(FlagStatus.choices),
+        "severity": dict(Severity.choices),
+    }
+    entries: list[dict[str, Any]] = []
+    for record, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        if older is not None:
+            delta = record.diff_against(older, included_fields=list(FLAG_HISTORY_FIELDS))
+            for change in delta.changes:
+                names = labels.get(change.field, {})
+                changes.append(
+                    {
+                        "field": change.field,
+                        "old": names.get(change.old, change.old) or "—",
+                        "new": names.get(change.new, change.new) or "—",
+                    }
+                )
+        entries.append(
+            {
+                "record": record,
+                "created": record.history_type == "+",
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+# --- notifications (the list page) -----------------------------------------------------------
+
+
+def notifications_for_list(
+    *, organisation: Organisation, user: Any, unread_only: bool = False
+) -> QuerySet:
+    """The person's notifications in the organisation, newest first (optionally unread only)."""
+    notes = notifications_for(organisation=organisation, user=user)
+    if unread_only:
+        notes = notes.filter(read_at=None)
+    return notes.order_by("-created_at", "-id")

@@ -31,6 +31,7 @@ from catalogue.models import (
     KEY_MAX_LENGTH,
     Enabler,
     Journey,
+    Membership,
     Offering,
     Organisation,
     Team,
@@ -53,8 +54,8 @@ from .models import (
     ReportStatus,
     RoundStatus,
 )
-from .selectors import round_pairs
 from .orgfile import ImportSummary, import_organisation, parse_organisation_file
+from .selectors import round_pairs
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,6 @@ def organisation_file_import(
         if summary.changed:
             inputs_changed(organisation=summary.organisation, reason="organisation file imported")
     return summary
-
 
 
 def _user(actor: Actor | None) -> Any:
@@ -466,31 +466,45 @@ def notifications_mark_read(
 def digests_send(*, now: Any = None) -> int:
     """Email each person one digest of everything they were told since their last one.
 
-    The notifications are claimed first (``emailed_at`` set), so two runs at once never
-    send the same one twice. People without an email address are skipped. Returns the
-    number of emails sent.
+    The notifications are claimed first (``emailed_at`` set to this run's time), so two runs
+    at once never send the same one twice. Notifications that need no email are claimed and
+    left out: those already read in the app, those of people without an email address, no
+    longer active, or no longer members of the organisation. When sending fails the claim is
+    released, so the next run tries again. Returns the number of emails sent.
     """
     now = now or timezone.now()
     pending = (
         Notification.objects.unscoped()  # one pass over every organisation, by recipient
         .filter(emailed_at=None)
         .select_related("organisation", "recipient")
-        .order_by("recipient_id", "organisation__name", "created_at", "id")
+        .order_by("recipient_id", "organisation__name", "organisation_id", "created_at", "id")
     )
     by_recipient: dict[int, list[Notification]] = defaultdict(list)
     for note in pending[:5000]:
         by_recipient[note.recipient_id].append(note)
+    members = set(
+        Membership.objects.unscoped()
+        .filter(user_id__in=list(by_recipient))
+        .values_list("user_id", "organisation_id")
+    )
+    unscoped = Notification.objects.unscoped
     sent = 0
     for notes in by_recipient.values():
-        claimed = (
-            Notification.objects.unscoped()
-            .filter(pk__in=[n.pk for n in notes], emailed_at=None)
-            .update(emailed_at=now)
-        )
+        ids = [n.pk for n in notes]
+        claimed = unscoped().filter(pk__in=ids, emailed_at=None).update(emailed_at=now)
+        if claimed == 0:
+            continue  # another run took them all; it sends them
         if claimed != len(notes):
-            continue  # another run took some of them; it sends them
+            # Another run took some between our read and our claim: send only ours.
+            ours = set(unscoped().filter(pk__in=ids, emailed_at=now).values_list("pk", flat=True))
+            notes = [n for n in notes if n.pk in ours]
         recipient = notes[0].recipient
-        if not recipient.email:
+        notes = [
+            n
+            for n in notes
+            if n.read_at is None and (recipient.pk, n.organisation_id) in members
+        ]
+        if not notes or not recipient.email or not recipient.is_active:
             continue
         count = len(notes)
         body = render_to_string(
@@ -499,18 +513,21 @@ def digests_send(*, now: Any = None) -> int:
                 "recipient": recipient,
                 "notes": notes,
                 "base_url": settings.SITE_URL.rstrip("/"),
+                "interval_minutes": max(1, round(settings.NOTIFICATION_DIGEST_SECONDS / 60)),
             },
         )
+        # A header must be one line: texts come from what people typed.
+        first = " ".join(notes[0].text.split())
         subject = (
-            f"Enabling Model: {count} update{'s' if count != 1 else ''} for you"
+            f"Enabling Model: {count} updates for you"
             if count != 1
-            else f"Enabling Model: {notes[0].text}"[:150]
+            else f"Enabling Model: {first}"[:150]
         )
         try:
             send_mail(subject, body, None, [recipient.email])
         except Exception:
             log.exception("Digest to user %s could not be sent; it will be tried again", recipient.pk)
-            Notification.objects.unscoped().filter(pk__in=[n.pk for n in notes]).update(
+            unscoped().filter(pk__in=[n.pk for n in notes], emailed_at=now).update(
                 emailed_at=None
             )
             continue
@@ -550,7 +567,7 @@ def round_reminders_send(*, today: date | None = None) -> int:
                 .values_list("team_id", "enabler_id")
             )
             left: dict[int, int] = defaultdict(int)
-            for team_id, enabler_id in pairs - done:
+            for team_id, _enabler in pairs - done:
                 left[team_id] += 1
             teams = Team.objects.for_org(organisation).in_bulk(list(left))
             for team_id, count in sorted(left.items()):
@@ -563,7 +580,7 @@ def round_reminders_send(*, today: date | None = None) -> int:
                     kind=NotificationKind.ROUND_REMINDER,
                     text=f"{team.name} has {count} enabler{'s' if count != 1 else ''} left to "
                     f"assess in “{assessment_round.name}”, due "
-                    f"{assessment_round.due_on:%-d %B}",
+                    f"{assessment_round.due_on.day} {assessment_round.due_on:%B}",
                     url=url,
                     assessment_round=assessment_round,
                 )
@@ -656,7 +673,9 @@ def recompute_if_stale(*, organisation_id: int, reason: str = "") -> BalanceRepo
 def report_ask(*, organisation: Organisation, actor: Actor) -> None:
     """Leadership asks for a fresh report: counts as a change, so one is always computed."""
     with transaction.atomic():
-        record_change(organisation=organisation, actor=actor, summary="Fresh balance report asked for")
+        record_change(
+            organisation=organisation, actor=actor, summary="Fresh balance report asked for"
+        )
         inputs_changed(organisation=organisation, reason="asked for")
 
 
@@ -671,7 +690,9 @@ class Timings:
         return self.load_s + self.compute_s + self.store_s
 
 
-def _compute(report: BalanceReport, generation: int) -> tuple[dict[str, Any], Thresholds, float, float]:
+def _compute(
+    report: BalanceReport, generation: int
+) -> tuple[dict[str, Any], Thresholds, float, float]:
     organisation = report.organisation
     started = time.perf_counter()
     thresholds = thresholds_for(organisation)
@@ -746,7 +767,7 @@ def report_run(*, report_id: int, retrying: bool = False) -> str:
     report.save(update_fields=["generation"])
     try:
         started = time.perf_counter()
-        result, thresholds, load_s, compute_s = _compute(report, generation)
+        result, thresholds, _, _ = _compute(report, generation)
     except Exception as error:
         log.exception("Balance report %s failed", report.pk)
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"

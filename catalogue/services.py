@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .access import ensure_same_organisation
-from .signals import balance_inputs_changed
 from .models import (
     KEY_MAX_LENGTH,
     ChangeRecord,
@@ -39,6 +38,7 @@ from .models import (
     TeamMembership,
     Touchpoint,
 )
+from .signals import balance_inputs_changed
 
 User = get_user_model()
 # Views pass request.user, authenticated by the org_view decorator before any service runs.

@@ -20,6 +20,7 @@ from ..models import (
     TeamMembership,
     Touchpoint,
 )
+from ..panels import panels_for
 from ..permissions import can
 from .base import form_data, org_view, render_page
 from .items import KINDS, kind_crumbs
@@ -66,6 +67,7 @@ def team_detail(request: HttpRequest, key: str) -> HttpResponse:
             "enablers": Enabler.objects.for_org(org).filter(owner_team=team).order_by("name"),
             "can_manage": can_manage,
             "add_form": TeamMemberAddForm(team=team) if can_manage else None,
+            "panels": panels_for("team", request, team),
         },
     )
 
@@ -154,6 +156,7 @@ def offering_detail(request: HttpRequest, key: str) -> HttpResponse:
             )
             if can_use
             else None,
+            "panels": panels_for("offering", request, offering),
         },
     )
 

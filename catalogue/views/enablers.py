@@ -12,6 +12,7 @@ from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
 from ..forms import EnablerFieldForm, EnablerForm, UsageForm
 from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Membership, Offering
+from ..panels import panels_for
 from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
 from .items import KINDS, kind_crumbs
@@ -99,6 +100,7 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             "history": selectors.enabler_history(enabler=enabler),
             "can_edit": can_edit,
             "can_delete": can(membership, "catalogue.delete"),
+            "panels": panels_for("enabler", request, enabler),
             "usage_form": UsageForm(
                 organisation=enabler.organisation, membership=membership, pick="offering"
             )

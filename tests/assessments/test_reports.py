@@ -280,16 +280,28 @@ def test_seed_demo_leaves_a_ready_report_for_each_organisation(
         assert BalanceReport.objects.for_org(org).filter(status=ReportStatus.READY).exists()
 
 
-def test_status_partial_reloads_the_page_once_the_recompute_is_done(cast: Cast) -> None:
+def test_status_partial_says_recomputing_then_reloads_the_page_when_a_newer_report_is_ready(
+    cast: Cast,
+) -> None:
+    from catalogue.services import inputs_changed
+
     client = client_for(cast.viewer)
-    pending = BalanceReport.objects.create(organisation=cast.world.org)
-    waiting = client.get(url("report_status") + "?waiting=1", HTTP_HX_REQUEST="true")
-    assert "A recompute is under way" in waiting.content.decode()
+    first, _ = report_compute_now(organisation=cast.world.org)
+    shown = f"?shown={first.generation}"
+    calm = client.get(url("report_status") + shown, HTTP_HX_REQUEST="true")
+    assert "Up to date" in calm.content.decode()
+    assert "HX-Refresh" not in calm
+
+    inputs_changed(organisation=cast.world.org, reason="test")
+    waiting = client.get(url("report_status") + shown, HTTP_HX_REQUEST="true")
+    assert "Recomputing" in waiting.content.decode()
+    assert 'hx-trigger="every 1s"' in waiting.content.decode()
     assert "HX-Refresh" not in waiting
+
     report_compute_now(organisation=cast.world.org)
-    pending.delete()
-    done = client.get(url("report_status") + "?waiting=1", HTTP_HX_REQUEST="true")
+    done = client.get(url("report_status") + shown, HTTP_HX_REQUEST="true")
     assert done["HX-Refresh"] == "true"
+    assert "Up to date" in done.content.decode()
 
 
 def test_importing_a_changed_file_asks_for_a_report(

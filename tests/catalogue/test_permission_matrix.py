@@ -144,9 +144,9 @@ def a_report(c: Cast) -> list[int]:
 
 
 def reports_asked(c: Cast) -> bool:
-    from assessments.models import BalanceReport
-
-    return BalanceReport.objects.for_org(c.world.org).exists()
+    # Asking counts as a change: the organisation's generation moves on (and a recompute
+    # is queued after commit, which the matrix's transaction never reaches).
+    return m.Organisation.objects.get(pk=c.world.org.pk).generation > 0
 
 
 def thresholds_data(c: Cast) -> dict[str, Any]:
@@ -653,6 +653,12 @@ MATRIX: list[Entry] = [
     Row("assessments:import_file",   POST, "",       ADMIN_DONE, data=organisation_file,
         done=file_imported),
     Row("assessments:export_file",   GET,  "",       READ),
+    # --- assessment rounds (rows for assessments:round_* and assessment_edit) ---
+    # --- end of assessment rounds ---
+    # --- bottleneck flags (rows for assessments:flag_*) ---
+    # --- end of bottleneck flags ---
+    # --- notifications (rows for assessments:notification*) ---
+    # --- end of notifications ---
     # Site pages: all seven columns (anonymous outsider viewer member owner leader admin).
     SiteRow("home",                GET,  "",        "login 302 302 302 302 302 302"),
     SiteRow("login",               GET,  "",        "200 200 200 200 200 200 200"),

@@ -133,8 +133,13 @@ def _assessment_rows(world: Any) -> None:
     a.Assessment.objects.create(
         organisation=org, round=rnd, team=world.delivery, enabler=world.payments, fit=3, pace=0
     )
-    a.BottleneckFlag.objects.create(
+    flag = a.BottleneckFlag.objects.create(
         organisation=org, key="f-1", team=world.delivery, enabler=world.payments, summary="Slow"
+    )
+    a.FlagComment.objects.create(organisation=org, flag=flag, body="Same here")
+    member = m.Membership.objects.for_org(org).select_related("user").first()
+    a.Notification.objects.create(
+        organisation=org, recipient=member.user, kind="flag_raised", text="Flagged", flag=flag
     )
     decision = a.Decision.objects.create(organisation=org, key="d-1", number=1, title="Decide")
     a.DecisionChange.objects.create(

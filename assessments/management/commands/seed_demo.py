@@ -17,8 +17,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from assessments.models import BalanceReport
-from assessments.services import organisation_file_import, report_request
+from assessments.services import organisation_file_import, recompute_if_stale
 from catalogue.models import Membership, Organisation, Role, Team, TeamMembership
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -84,14 +83,14 @@ class Command(BaseCommand):
             switcher = _demo_user(SWITCHING_USERNAME, tally)
             loaded = [_load(DEMO_DIR / name, switcher, tally) for name in DEMO_FILES]
             for item in loaded:
-                # An import that changed nothing asks for no report; an organisation that
-                # has never had one still gets its first.
-                if not BalanceReport.objects.for_org(item.organisation).exists():
-                    report_request(
-                        organisation=item.organisation,
-                        requested_by=switcher,
-                        reason="Demo data loaded",
+                # An import that changed nothing asks for no report; an organisation whose
+                # report is older than its data (or has none) gets one after commit.
+                organisation_id = item.organisation.pk
+                transaction.on_commit(
+                    lambda pk=organisation_id: recompute_if_stale(  # type: ignore[misc]
+                        organisation_id=pk, reason="Demo data loaded"
                     )
+                )
         self._report(loaded, tally)
 
     def _report(self, loaded: list[Loaded], tally: Tally) -> None:
