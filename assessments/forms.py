@@ -106,7 +106,8 @@ class RoundForm(forms.Form):
     due_on = forms.DateField(
         label="Due date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # <input type="date"> only reads ISO dates; the en-GB default would be 02/01/2030.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Optional. Teams with enablers left to assess are reminded a few days before.",
     )
 

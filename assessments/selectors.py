@@ -394,3 +394,20 @@ def notifications_for_list(
     if unread_only:
         notes = notes.filter(read_at=None)
     return notes.order_by("-created_at", "-id")
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def round_teams(*, organisation: Organisation) -> list[Team]:
+    """The teams a round asks something of (those with a live enabler in use), by name.
+    Two queries."""
+    team_ids = {team_id for team_id, _ in round_pairs(organisation=organisation)}
+    return list(Team.objects.for_org(organisation).filter(pk__in=team_ids).order_by("name"))
+
+
+def member_teams(*, organisation: Organisation, team_ids: set[int]) -> list[Team]:
+    """The member's own teams (``catalogue.permissions.team_ids``), by name."""
+    if not team_ids:
+        return []
+    return list(Team.objects.for_org(organisation).filter(pk__in=team_ids).order_by("name"))

@@ -163,10 +163,12 @@ def round_update(
     if due_on is not None and due_on != assessment_round.due_on and due_on < timezone.localdate():
         raise RoundError("The due date has passed: choose today or a later day.")
     with transaction.atomic():
+        fields = ["name", "due_on"]
         if due_on != assessment_round.due_on:
-            assessment_round.reminder_sent_on = None
+            assessment_round.reminder_sent_on = None  # the new date gets its own reminder
+            fields.append("reminder_sent_on")
         assessment_round.name, assessment_round.due_on = name, due_on
-        assessment_round.save(update_fields=["name", "due_on", "reminder_sent_on"])
+        assessment_round.save(update_fields=fields)
         record_change(
             organisation=assessment_round.organisation,
             actor=actor,
@@ -258,6 +260,7 @@ def _flag_key(organisation: Organisation, summary: str) -> str:
         .filter(key__startswith=base)
         .values_list("key", flat=True)
     )
+    taken.add("new")  # /flags/new/ is the page that raises a flag
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -500,9 +503,7 @@ def digests_send(*, now: Any = None) -> int:
             notes = [n for n in notes if n.pk in ours]
         recipient = notes[0].recipient
         notes = [
-            n
-            for n in notes
-            if n.read_at is None and (recipient.pk, n.organisation_id) in members
+            n for n in notes if n.read_at is None and (recipient.pk, n.organisation_id) in members
         ]
         if not notes or not recipient.email or not recipient.is_active:
             continue
@@ -526,10 +527,10 @@ def digests_send(*, now: Any = None) -> int:
         try:
             send_mail(subject, body, None, [recipient.email])
         except Exception:
-            log.exception("Digest to user %s could not be sent; it will be tried again", recipient.pk)
-            unscoped().filter(pk__in=[n.pk for n in notes], emailed_at=now).update(
-                emailed_at=None
+            log.exception(
+                "Digest to user %s could not be sent; it will be tried again", recipient.pk
             )
+            unscoped().filter(pk__in=[n.pk for n in notes], emailed_at=now).update(emailed_at=None)
             continue
         sent += 1
     return sent
@@ -714,7 +715,11 @@ def _store(
     at once store one report per generation, and never one older than a stored one.
     """
     with transaction.atomic():
-        Organisation.objects.select_for_update().filter(pk=report.organisation_id).exists()
+        # NO KEY UPDATE: waits for other stores and generation bumps, not for rows being
+        # inserted that merely refer to the organisation.
+        Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
+            pk=report.organisation_id
+        )
         latest = _latest_ready_generation(report.organisation_id)
         if latest is not None and latest >= generation:
             report.delete()

@@ -33,12 +33,8 @@ urlpatterns = [
     path(ORG + "flags/new/", flags.flag_raise, name="flag_raise"),
     path(ORG + "flags/<slug:key>/", flags.flag_detail, name="flag_detail"),
     path(ORG + "flags/<slug:key>/comment/", flags.flag_comment, name="flag_comment"),
-    path(
-        ORG + "flags/<slug:key>/<str:action>/", flags.flag_transition, name="flag_transition"
-    ),
+    path(ORG + "flags/<slug:key>/<str:action>/", flags.flag_transition, name="flag_transition"),
     # Notifications of the signed-in person.
     path(ORG + "notifications/", notifications.notification_list, name="notification_list"),
-    path(
-        ORG + "notifications/read/", notifications.notifications_read, name="notifications_read"
-    ),
+    path(ORG + "notifications/read/", notifications.notifications_read, name="notifications_read"),
 ]

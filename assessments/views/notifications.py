@@ -55,14 +55,17 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     ids: list[int] | None = None
     if "id" in request.POST:
         # Named ones only; a malformed id names nothing (never "all").
-        ids = [int(i) for i in request.POST.getlist("id") if i.isascii() and i.isdigit()]
-    marked = services.notifications_mark_read(
-        organisation=organisation, user=request.user, ids=ids
-    )
+        ids = [
+            int(i)
+            for i in request.POST.getlist("id")
+            if i.isascii() and i.isdigit() and len(i) < 19
+        ]
+    marked = services.notifications_mark_read(organisation=organisation, user=request.user, ids=ids)
     if ids is not None:
         messages.success(request, "Marked as read." if marked else "That was already read.")
     elif marked:
-        messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")
+        plural = "s" if marked != 1 else ""
+        messages.success(request, f"Marked {marked} notification{plural} as read.")
     else:
         messages.info(request, "Nothing new to mark as read.")
     return redirect(back)

@@ -511,6 +511,153 @@ FILTERS = (
 )
 
 
+def notification_for_everyone(c: Cast) -> dict[str, Any]:
+    """One unread notification for each acme member; the POST marks the actor's as read."""
+    from assessments import services as assessments_services
+
+    people = [c.admin, c.leader, c.owner, c.member, c.viewer]
+    assessments_services.notify(
+        organisation=c.world.org,
+        recipients=[p.user for p in people],
+        kind="flag_raised",
+        text="Matrix news",
+    )
+    return {}
+
+
+def notification_someone_read(c: Cast) -> bool:
+    from assessments.models import Notification
+
+    return Notification.objects.for_org(c.world.org).exclude(read_at=None).exists()
+
+
+def round_matrix(c: Cast) -> Any:
+    from assessments.models import AssessmentRound
+
+    return AssessmentRound.objects.create(
+        organisation=c.world.org, key="matrix-round", name="Matrix round", sequence=1
+    )
+
+
+def round_args(*extra: str) -> Builder:
+    """An open round, then ``extra`` (team and enabler keys) in the URL."""
+
+    def build(c: Cast) -> list[str]:
+        return [round_matrix(c).key, *extra]
+
+    return build
+
+
+def round_data(name: str) -> Builder:
+    return lambda c: {"name": name, "due_on": ""}
+
+
+def round_named(name: str) -> Callable[[Cast], bool]:
+    def check(c: Cast) -> bool:
+        from assessments.models import AssessmentRound
+
+        return scoped(c, AssessmentRound).filter(name=name).exists()
+
+    return check
+
+
+def round_closed(c: Cast) -> bool:
+    from assessments.models import AssessmentRound
+
+    return scoped(c, AssessmentRound).filter(key="matrix-round", status="closed").exists()
+
+
+def round_assessment(enabler: str) -> Builder:
+    return lambda c: {
+        f"{enabler}-fit": "4",
+        f"{enabler}-pace": "1",
+        f"{enabler}-preferred": "common",
+        f"{enabler}-comment": "",
+    }
+
+
+def round_assessed(c: Cast) -> bool:
+    from assessments.models import Assessment
+
+    return scoped(c, Assessment).filter(team=c.world.delivery, enabler=c.world.payments).exists()
+
+
+def flag_raised_on(c: Cast, enabler: str, status: str = "open") -> Any:
+    """A flag raised by delivery on one acme enabler, brought to ``status``."""
+    from assessments import services as assessments_services
+    from assessments.models import FlagAction
+
+    flag = assessments_services.flag_raise(
+        organisation=c.world.org,
+        team=c.world.delivery,
+        enabler=getattr(c.world, enabler),
+        offering=None,
+        journey=None,
+        severity="high",
+        summary="Matrix bottleneck",
+        details="",
+        actor=c.member.user,
+    )
+    if status == "resolved":
+        flag = assessments_services.flag_transition(
+            flag=flag, action=FlagAction.RESOLVED, note="", actor=c.leader.user
+        )
+    return flag
+
+
+def flag_on(enabler: str) -> Builder:
+    return lambda c: [flag_raised_on(c, enabler).key]
+
+
+def flag_action(enabler: str, action: str, status: str = "open") -> Builder:
+    return lambda c: [flag_raised_on(c, enabler, status).key, action]
+
+
+def flag_form(team: str) -> Builder:
+    return lambda c: {
+        "team": team,
+        "enabler": "payments",
+        "offering": "",
+        "journey": "",
+        "severity": "high",
+        "summary": "Matrix flag",
+        "details": "",
+    }
+
+
+def flag_raised_for(team: str) -> Callable[[Cast], bool]:
+    from assessments.models import BottleneckFlag
+
+    return lambda c: (
+        scoped(c, BottleneckFlag).filter(summary="Matrix flag", team__key=team).exists()
+    )
+
+
+def flag_now(status: str) -> Callable[[Cast], bool]:
+    from assessments.models import BottleneckFlag
+
+    return lambda c: (
+        scoped(c, BottleneckFlag).filter(summary="Matrix bottleneck", status=status).exists()
+    )
+
+
+def flag_comment_data(c: Cast) -> dict[str, Any]:
+    return {"body": "Matrix comment"}
+
+
+def flag_note(c: Cast) -> dict[str, Any]:
+    return {"note": "Matrix note"}
+
+
+def flag_commented(c: Cast) -> bool:
+    from assessments.models import FlagComment
+
+    return scoped(c, FlagComment).filter(body="Matrix comment").exists()
+
+
+FLAG_FILTERS = "?status=open&severity=high&team=delivery&enabler=payments&area=food"
+
+
 # fmt: off
 MATRIX: list[Entry] = [
     # url name                  method target       viewer member owner leader admin
@@ -654,10 +801,80 @@ MATRIX: list[Entry] = [
         done=file_imported),
     Row("assessments:export_file",   GET,  "",       READ),
     # --- assessment rounds (rows for assessments:round_* and assessment_edit) ---
+    Row("assessments:round_list",   GET,  "",          READ),
+    Row("assessments:round_open",   GET,  "",          LEAD_PAGE),
+    Row("assessments:round_open",   POST, "",          LEAD_DONE, data=round_data("New round"),
+        done=round_named("New round")),
+    Row("assessments:round_detail", GET,  "open",      READ, args=round_args()),
+    Row("assessments:round_edit",   GET,  "open",      LEAD_PAGE, args=round_args()),
+    Row("assessments:round_edit",   POST, "open",      LEAD_DONE, args=round_args(),
+        data=round_data("Renamed round"), done=round_named("Renamed round")),
+    Row("assessments:round_close",  GET,  "open",      LEAD_PAGE, args=round_args()),
+    Row("assessments:round_close",  POST, "open",      LEAD_DONE, args=round_args(),
+        done=round_closed),
+    # Every member reads every team's list; only the team (and leadership) assess for it.
+    Row("assessments:round_team",   GET,  "delivery",  READ, args=round_args("delivery")),
+    Row("assessments:round_team",   GET,  "platform",  READ, args=round_args("platform")),
+    Row("assessments:assessment_edit", GET,  "delivery-payments", "403 302 403 302 302",
+        args=round_args("delivery", "payments")),
+    Row("assessments:assessment_edit", GET,  "delivery-payments", "403 200 403 200 200",
+        args=round_args("delivery", "payments"), htmx=True),
+    Row("assessments:assessment_edit", POST, "delivery-payments", "403 302 403 302 302",
+        args=round_args("delivery", "payments"), data=round_assessment("payments"),
+        done=round_assessed),
+    Row("assessments:assessment_edit", POST, "delivery-payments", "403 200 403 200 200",
+        args=round_args("delivery", "payments"), data=round_assessment("payments"), htmx=True,
+        done=round_assessed),
+    # Platform's offerings use nothing: the owner may act for it, but nothing is on its list.
+    Row("assessments:assessment_edit", POST, "platform-payments", "403 403 409 409 409",
+        args=round_args("platform", "payments"), data=round_assessment("payments"), htmx=True),
     # --- end of assessment rounds ---
     # --- bottleneck flags (rows for assessments:flag_*) ---
+    # Everyone reads flags; team members and up raise them for their own teams (leadership
+    # for any team) and comment; enabler owners respond on their team's enablers (the owner
+    # is in platform, which owns payments; delivery owns search), leadership on any. A GET
+    # of "comment" leads back to the flag; an unknown action is not found.
+    Row("assessments:flag_list",       GET,  "",          READ),
+    Row("assessments:flag_list",       GET,  "",          READ, htmx=True),
+    Row("assessments:flag_list",       GET,  "filtered",  READ, args=_none, query=FLAG_FILTERS),
+    Row("assessments:flag_raise",      GET,  "",          LOGGERS_PAGE),
+    Row("assessments:flag_raise",      POST, "delivery",  "403 302 403 302 302", args=_none,
+        data=flag_form("delivery"), done=flag_raised_for("delivery")),
+    Row("assessments:flag_raise",      POST, "platform",  "403 403 302 302 302", args=_none,
+        data=flag_form("platform"), done=flag_raised_for("platform")),
+    Row("assessments:flag_detail",     GET,  "payments",  READ, args=flag_on("payments")),
+    Row("assessments:flag_comment",    GET,  "payments",  LOGGERS_DONE, args=flag_on("payments")),
+    Row("assessments:flag_comment",    POST, "payments",  LOGGERS_DONE, args=flag_on("payments"),
+        data=flag_comment_data, done=flag_commented),
+    Row("assessments:flag_transition", GET,  "payments-acknowledge", "403 403 200 200 200",
+        args=flag_action("payments", "acknowledge")),
+    Row("assessments:flag_transition", POST, "payments-acknowledge", "403 403 302 302 302",
+        args=flag_action("payments", "acknowledge"), data=flag_note,
+        done=flag_now("acknowledged")),
+    Row("assessments:flag_transition", POST, "payments-resolve", "403 403 302 302 302",
+        args=flag_action("payments", "resolve"), data=flag_note, done=flag_now("resolved")),
+    Row("assessments:flag_transition", GET,  "resolved-payments-reopen", "403 403 200 200 200",
+        args=flag_action("payments", "reopen", "resolved")),
+    Row("assessments:flag_transition", POST, "resolved-payments-reopen", "403 403 302 302 302",
+        args=flag_action("payments", "reopen", "resolved"), data=flag_note,
+        done=flag_now("open")),
+    Row("assessments:flag_transition", GET,  "search-resolve", LEAD_PAGE,
+        args=flag_action("search", "resolve")),
+    Row("assessments:flag_transition", POST, "search-resolve", LEAD_DONE,
+        args=flag_action("search", "resolve"), data=flag_note, done=flag_now("resolved")),
+    Row("assessments:flag_transition", GET,  "payments-unknown", "404 404 404 404 404",
+        args=flag_action("payments", "close")),
+    Row("assessments:flag_transition", POST, "payments-unknown", "404 404 404 404 404",
+        args=flag_action("payments", "close"), data=flag_note),
     # --- end of bottleneck flags ---
     # --- notifications (rows for assessments:notification*) ---
+    # Everyone sees their own; a GET of "read" changes nothing and leads back to the list.
+    Row("assessments:notification_list",  GET,  "",  READ),
+    Row("assessments:notification_list",  GET,  "",  READ, htmx=True),
+    Row("assessments:notification_list",  GET,  "unread", READ, args=_none, query="?unread=1"),
+    Row("assessments:notifications_read", GET,  "",  "302 302 302 302 302"),
+    Row("assessments:notifications_read", POST, "",  "302 302 302 302 302",
+        data=notification_for_everyone, done=notification_someone_read),
     # --- end of notifications ---
     # Site pages: all seven columns (anonymous outsider viewer member owner leader admin).
     SiteRow("home",                GET,  "",        "login 302 302 302 302 302 302"),

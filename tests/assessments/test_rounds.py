@@ -1,0 +1,436 @@
+"""Assessment rounds and the teams' to-do lists, through the test client and the real forms.
+
+The cast (tests/conftest.py): the member is in ``delivery`` (owns offering ``shop``, which
+uses ``payments``); the owner is in ``platform`` (its offering ``warehouse`` uses nothing).
+So a round asks one question: what ``delivery`` thinks of ``payments``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Assessment, AssessmentRound
+from catalogue import models as m
+from tests import factories as f
+from tests.conftest import Cast, client_for
+
+HTMX = {"HX-Request": "true"}
+GOOD = {"payments-fit": "4", "payments-pace": "1", "payments-preferred": "common",
+        "payments-comment": "Works, mostly."}  # fmt: skip
+
+
+def url(name: str, *args: object) -> str:
+    return reverse(f"assessments:{name}", args=["acme", *args])
+
+
+def generation(cast: Cast) -> int:
+    return m.Organisation.objects.get(pk=cast.world.org.pk).generation
+
+
+def open_round(cast: Cast, name: str = "2026 Q4") -> AssessmentRound:
+    return services.round_open(
+        organisation=cast.world.org, name=name, due_on=None, actor=cast.leader.user
+    )
+
+
+def assessments(cast: Cast) -> Any:
+    return Assessment.objects.for_org(cast.world.org)
+
+
+@pytest.fixture
+def q4(cast: Cast) -> AssessmentRound:
+    return open_round(cast)
+
+
+def edit_url(r: AssessmentRound, team: str = "delivery", enabler: str = "payments") -> str:
+    return url("assessment_edit", r.key, team, enabler)
+
+
+# --- opening, changing and closing rounds ------------------------------------------------------
+
+
+def test_leader_opens_a_round(cast: Cast) -> None:
+    client = client_for(cast.leader)
+    due = timezone.localdate() + timedelta(days=14)
+
+    response = client.post(url("round_open"), {"name": "2026 Q4", "due_on": due.isoformat()})
+
+    r = AssessmentRound.objects.for_org(cast.world.org).get()
+    assert response.status_code == 302 and response["Location"] == r.get_absolute_url()
+    assert r.name == "2026 Q4" and r.is_open and r.due_on == due
+    page = client.get(response["Location"])
+    assert "Round “2026 Q4” is open" in page.content.decode()
+
+
+def test_leader_cannot_open_a_second_round_while_one_is_open(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.leader)
+
+    form_page = client.get(url("round_open"))
+    response = client.post(url("round_open"), {"name": "2027 Q1", "due_on": ""})
+
+    assert "is still open" in form_page.content.decode()
+    assert response.status_code == 400
+    assert "Round “2026 Q4” is still open: close it first." in response.content.decode()
+    assert AssessmentRound.objects.for_org(cast.world.org).count() == 1
+
+
+def test_a_due_date_in_the_past_is_refused_on_the_form(cast: Cast) -> None:
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client_for(cast.leader).post(
+        url("round_open"), {"name": "Late", "due_on": yesterday.isoformat()}
+    )
+    assert response.status_code == 400
+    assert "The due date has passed" in response.content.decode()
+    assert not AssessmentRound.objects.for_org(cast.world.org).exists()
+
+
+def test_the_open_button_is_disabled_and_explained_while_a_round_is_open(
+    cast: Cast, q4: Any
+) -> None:
+    text = client_for(cast.leader).get(url("round_list")).content.decode()
+    assert 'disabled aria-describedby="open-round-why"' in text
+    assert "close “2026 Q4” before opening another" in text
+    assert f'href="{url("round_open")}"' not in text
+
+
+def test_empty_round_list_tells_each_role_what_comes_next(cast: Cast) -> None:
+    leader = client_for(cast.leader).get(url("round_list")).content.decode()
+    member = client_for(cast.member).get(url("round_list")).content.decode()
+    assert f'href="{url("round_open")}"' in leader and "Open one with" in leader
+    assert "Leadership opens rounds" in member and url("round_open") not in member
+
+
+def test_round_list_links_the_open_round_to_the_members_team_list(cast: Cast, q4: Any) -> None:
+    text = client_for(cast.member).get(url("round_list")).content.decode()
+    assert f'href="{url("round_team", q4.key, "delivery")}"' in text
+    assert "Your team’s list: Delivery" in text
+
+
+def test_leader_renames_a_round_and_moves_its_due_date(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.leader)
+    due = timezone.localdate() + timedelta(days=3)
+    response = client.post(
+        url("round_edit", q4.key), {"name": "Autumn review", "due_on": due.isoformat()}
+    )
+    q4.refresh_from_db()
+    assert response.status_code == 302
+    assert (q4.name, q4.due_on) == ("Autumn review", due)
+    # The date field shows the stored date in the ISO form <input type="date"> reads.
+    form_page = client.get(url("round_edit", q4.key)).content.decode()
+    assert f'type="date" name="due_on" value="{due.isoformat()}"' in form_page
+
+
+def test_leader_closes_a_round_after_confirming(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.leader)
+    confirm = client.get(url("round_close", q4.key))
+    before = generation(cast)
+
+    response = client.post(url("round_close", q4.key))
+
+    q4.refresh_from_db()
+    assert confirm.status_code == 200 and "0 of 1 enabler assessed" in confirm.content.decode()
+    assert response.status_code == 302 and not q4.is_open
+    assert q4.closed_on == timezone.localdate()
+    assert generation(cast) == before + 1
+
+
+def test_a_closed_round_cannot_be_changed(cast: Cast, q4: Any) -> None:
+    services.round_close(assessment_round=q4, actor=cast.leader.user)
+    client = client_for(cast.leader)
+
+    edit = client.post(url("round_edit", q4.key), {"name": "Renamed", "due_on": ""})
+    detail = client.get(edit["Location"]).content.decode()
+
+    q4.refresh_from_db()
+    assert q4.name == "2026 Q4"
+    assert "cannot change" in detail
+    assert url("round_edit", q4.key) not in detail and url("round_close", q4.key) not in detail
+
+
+# --- the team's list and assessing in place ---------------------------------------------------
+
+
+def test_member_sees_payments_on_the_delivery_list(cast: Cast, q4: Any) -> None:
+    response = client_for(cast.member).get(url("round_team", q4.key, "delivery"))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert [row.enabler.key for row in response.context["rows"]] == ["payments"]
+    assert "used by Shop" in text and "Owned by" in text
+    assert "<strong>0</strong> of 1 assessed" in text
+    assert f'hx-post="{edit_url(q4)}"' in text
+    assert 'hx-target="#assess-payments"' in text and 'hx-swap="outerHTML"' in text
+    # Every input has a real label (the ids are prefixed per row).
+    for name in ("fit", "pace", "preferred", "comment"):
+        assert f'for="id_payments-{name}"' in text and f'id="id_payments-{name}"' in text
+
+
+def test_member_assesses_in_place_with_htmx(cast: Cast, q4: Any) -> None:
+    before = generation(cast)
+
+    response = client_for(cast.member).post(edit_url(q4), GOOD, headers=HTMX)
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in text and 'id="assess-payments"' in text
+    assert "Saved" in text and "4 · good fit" in text and "+1 · speeds us up" in text
+    assert 'hx-swap-oob="true"' in text and "<strong>1</strong> of 1 assessed" in text
+    saved = assessments(cast).get()
+    assert (saved.team, saved.enabler, saved.round) == (
+        cast.world.delivery,
+        cast.world.payments,
+        q4,
+    )
+    assert (saved.fit, saved.pace, saved.preferred) == (4, 1, "common")
+    assert saved.comment == "Works, mostly." and saved.assessed_by == cast.member.user
+    assert generation(cast) == before + 1
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_without_htmx_the_form_post_goes_back_to_the_list(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.member)
+    response = client.post(edit_url(q4), GOOD)
+    list_url = url("round_team", q4.key, "delivery")
+    assert response.status_code == 302
+    assert response["Location"] == f"{list_url}#assess-payments"
+    page = client.get(list_url).content.decode()
+    assert "Assessment of Payments saved." in page and "4 · good fit" in page
+
+
+def test_saving_again_changes_the_same_assessment(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.member)
+    client.post(edit_url(q4), GOOD, headers=HTMX)
+    client.post(edit_url(q4), {**GOOD, "payments-fit": "2"}, headers=HTMX)
+    assert assessments(cast).get().fit == 2
+
+
+def test_the_row_form_is_returned_for_htmx_and_the_list_otherwise(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.member)
+    partial = client.get(edit_url(q4), headers=HTMX)
+    plain = client.get(edit_url(q4))
+    assert partial.status_code == 200 and 'id="id_payments-fit"' in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+    assert plain.status_code == 302 and plain["Location"].endswith("#assess-payments")
+
+
+def test_invalid_fit_gives_422_with_the_error_next_to_the_field(cast: Cast, q4: Any) -> None:
+    before = generation(cast)
+
+    response = client_for(cast.member).post(
+        edit_url(q4), {**GOOD, "payments-fit": "9"}, headers=HTMX
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="id_payments-fit-error"' in text and "9 is not one of the available" in text
+    assert 'aria-describedby="id_payments-fit-error id_payments-fit_helptext"' in text
+    assert "is-invalid" in text
+    assert not assessments(cast).exists()
+    assert generation(cast) == before
+
+
+def test_invalid_form_without_htmx_shows_the_list_with_the_errors(cast: Cast, q4: Any) -> None:
+    response = client_for(cast.member).post(edit_url(q4), {**GOOD, "payments-fit": ""})
+    text = response.content.decode()
+    assert response.status_code == 422
+    assert "<h1>Delivery: 2026 Q4</h1>" in text
+    assert 'id="id_payments-fit-error"' in text and "This field is required." in text
+    assert not assessments(cast).exists()
+
+
+def test_an_unassessed_row_preselects_nothing(cast: Cast, q4: Any) -> None:
+    # A careless "Save" must not record the lowest fit: the form asks for a choice.
+    text = client_for(cast.member).get(url("round_team", q4.key, "delivery")).content.decode()
+    assert '<option value="" selected>Choose…</option>' in text
+
+
+def test_member_cannot_assess_for_the_platform_team(cast: Cast, q4: Any) -> None:
+    services.round_close(assessment_round=q4, actor=cast.leader.user)
+    q1 = open_round(cast, "2027 Q1")
+    m.EnablerUsage.objects.create(
+        organisation=cast.world.org, enabler=cast.world.payments, offering=cast.world.warehouse
+    )
+    client = client_for(cast.member)
+    data = dict(GOOD)
+
+    response = client.post(edit_url(q1, team="platform"), data, headers=HTMX)
+    page = client.get(url("round_team", q1.key, "platform")).content.decode()
+
+    assert response.status_code == 403
+    assert not assessments(cast).exists()
+    assert "hx-post" not in page and "Only members of Platform and leadership" in page
+
+
+def test_viewer_cannot_assess(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.viewer)
+    response = client.post(edit_url(q4), GOOD, headers=HTMX)
+    page = client.get(url("round_team", q4.key, "delivery"))
+    assert response.status_code == 403
+    assert not assessments(cast).exists()
+    assert page.status_code == 200 and "hx-post" not in page.content.decode()
+
+
+def test_outsider_gets_404_everywhere(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.outsider)
+    for target in (
+        url("round_list"),
+        url("round_detail", q4.key),
+        url("round_team", q4.key, "delivery"),
+        edit_url(q4),
+    ):
+        assert client.get(target).status_code == 404, target
+    assert client.post(edit_url(q4), GOOD, headers=HTMX).status_code == 404
+    assert not assessments(cast).exists()
+
+
+def test_unknown_keys_give_404(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.member)
+    assert client.get(url("round_detail", "nope")).status_code == 404
+    assert client.get(url("round_team", q4.key, "nope")).status_code == 404
+    assert client.post(edit_url(q4, enabler="nope"), GOOD, headers=HTMX).status_code == 404
+    assert client.post(edit_url(q4, team="nope"), GOOD, headers=HTMX).status_code == 404
+
+
+def test_an_enabler_the_team_does_not_use_is_refused_with_409(cast: Cast, q4: Any) -> None:
+    data = {k.replace("payments", "search"): v for k, v in GOOD.items()}
+    response = client_for(cast.member).post(edit_url(q4, enabler="search"), data, headers=HTMX)
+    assert response.status_code == 409
+    assert "does not use Search" in response.content.decode()
+    assert not assessments(cast).exists()
+
+
+def test_a_closed_round_refuses_assessments_and_reads_only(cast: Cast, q4: Any) -> None:
+    client = client_for(cast.member)
+    client.post(edit_url(q4), GOOD, headers=HTMX)
+    services.round_close(assessment_round=q4, actor=cast.leader.user)
+    before = generation(cast)
+
+    response = client.post(edit_url(q4), {**GOOD, "payments-fit": "1"}, headers=HTMX)
+    page = client.get(url("round_team", q4.key, "delivery")).content.decode()
+
+    assert response.status_code == 409
+    assert "This round is closed" in response.content.decode()
+    assert "hx-post" not in response.content.decode()
+    assert assessments(cast).get().fit == 4
+    assert generation(cast) == before
+    assert "the list is read only" in page
+    assert "hx-post" not in page and 'id="id_payments-fit"' not in page
+    assert "4 · good fit" in page
+
+
+def test_a_closed_round_refuses_a_plain_post_with_a_message(cast: Cast, q4: Any) -> None:
+    services.round_close(assessment_round=q4, actor=cast.leader.user)
+    client = client_for(cast.member)
+    response = client.post(edit_url(q4), GOOD, follow=True)
+    assert "This round is closed" in response.content.decode()
+    assert not assessments(cast).exists()
+
+
+# --- completion -------------------------------------------------------------------------------
+
+
+def grow(cast: Cast, n: int, *, team: m.Team | None = None) -> list[Any]:
+    """``n`` more enablers used by one more offering of ``team`` (delivery by default)."""
+    org = cast.world.org
+    offering = f.OfferingFactory(organisation=org, team=team or cast.world.delivery)
+    enablers = []
+    for _ in range(n):
+        enabler = f.EnablerFactory(organisation=org, owner_team=cast.world.platform)
+        m.EnablerUsage.objects.create(organisation=org, enabler=enabler, offering=offering)
+        enablers.append(enabler)
+    return enablers
+
+
+def test_leader_sees_completion_overall_and_per_team(cast: Cast, q4: Any) -> None:
+    extra = grow(cast, 3)  # delivery: payments + 3
+    grow(cast, 2, team=cast.world.platform)  # platform: 2
+    for enabler in (cast.world.payments, extra[0]):
+        services.assessment_save(
+            assessment_round=q4,
+            team=cast.world.delivery,
+            enabler=enabler,
+            fit=3,
+            pace=0,
+            preferred="",
+            comment="",
+            actor=cast.member.user,
+        )
+
+    response = client_for(cast.leader).get(url("round_detail", q4.key))
+
+    text = response.content.decode()
+    overall, per_team = response.context["overall"], response.context["per_team"]
+    assert (overall.assessed, overall.pairs) == (2, 6)
+    # Least done first: platform (0 of 2) before delivery (2 of 4).
+    assert [(c.team.key, c.assessed, c.pairs) for c in per_team] == [
+        ("platform", 0, 2),
+        ("delivery", 2, 4),
+    ]
+    assert "<strong>2</strong> of 6 (33%)" in text
+    assert "<strong>2</strong> of 4 (50%)" in text and "<strong>0</strong> of 2 (0%)" in text
+    assert 'aria-valuenow="50"' in text and 'role="progressbar"' in text
+    assert f'href="{url("round_team", q4.key, "platform")}"' in text
+
+
+def test_non_leaders_do_not_see_completion(cast: Cast, q4: Any) -> None:
+    for who in (cast.member, cast.owner, cast.viewer):
+        response = client_for(who).get(url("round_detail", q4.key))
+        text = response.content.decode()
+        assert response.status_code == 200
+        assert "overall" not in response.context and 'data-testid="completion"' not in text
+        assert "progressbar" not in text
+    member = client_for(cast.member).get(url("round_detail", q4.key)).content.decode()
+    assert f'href="{url("round_team", q4.key, "delivery")}"' in member
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+
+def test_round_team_query_count_does_not_grow_with_enablers(
+    cast: Cast, q4: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(cast.member)
+    target = url("round_team", q4.key, "delivery")
+    client.get(target)  # warm the session
+
+    with django_assert_num_queries(11) as few:
+        small = client.get(target)
+    extra = grow(cast, 15)
+    for enabler in extra[:5]:
+        services.assessment_save(
+            assessment_round=q4,
+            team=cast.world.delivery,
+            enabler=enabler,
+            fit=5,
+            pace=2,
+            preferred="repeatable",
+            comment="",
+            actor=cast.member.user,
+        )
+    with django_assert_num_queries(len(few.captured_queries)):
+        large = client.get(target)
+
+    assert len(small.context["rows"]) == 1 and len(large.context["rows"]) == 16
+    assert "<strong>5</strong> of 16 assessed" in large.content.decode()
+
+
+def test_round_list_query_count_does_not_grow_with_rounds(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    client = client_for(cast.member)
+    q = open_round(cast, "First")
+    client.get(url("round_list"))
+    with django_assert_num_queries(8) as few:
+        client.get(url("round_list"))
+    for name in ("Second", "Third", "Fourth"):
+        services.round_close(assessment_round=q, actor=cast.leader.user)
+        q = open_round(cast, name)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url("round_list"))
+    assert len(response.context["rounds"]) == 4
+    assert [r.name for r in response.context["rounds"]] == ["Fourth", "Third", "Second", "First"]
