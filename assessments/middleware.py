@@ -25,7 +25,7 @@ _last_run: dict[str, float] = {}
 
 def run_due_jobs(now: float | None = None) -> list[str]:
     """Run each periodic job whose interval has passed since it last ran here."""
-    from celery import current_app
+    from celery.utils.imports import symbol_by_name
 
     now = time.monotonic() if now is None else now
     ran: list[str] = []
@@ -39,7 +39,8 @@ def run_due_jobs(now: float | None = None) -> list[str]:
                 continue
             _last_run[name] = now
             try:
-                current_app.tasks[entry["task"]].apply()
+                # By dotted path: the web process may not have imported the tasks module yet.
+                symbol_by_name(entry["task"]).apply()
             except Exception:
                 log.exception("Periodic job %s failed", name)
             ran.append(name)
