@@ -7,7 +7,15 @@ from typing import Any
 from django import forms
 
 from catalogue.forms import form_helper
-from catalogue.models import Classification, Enabler, Journey, Offering, Organisation, Team
+from catalogue.models import (
+    Classification,
+    Enabler,
+    Journey,
+    Lifecycle,
+    Offering,
+    Organisation,
+    Team,
+)
 
 from .balance import THRESHOLD_NAMES, Thresholds
 from .models import Severity
@@ -193,6 +201,21 @@ class FlagForm(forms.Form):
         self.fields["journey"].queryset = (  # type: ignore[attr-defined]
             Journey.objects.for_org(organisation).order_by("name")
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        team, enabler, offering = data.get("team"), data.get("enabler"), data.get("offering")
+        if enabler is not None and enabler.lifecycle not in (Lifecycle.PROPOSED, Lifecycle.ACTIVE):
+            self.add_error(
+                "enabler",
+                f"{enabler.name} is {enabler.get_lifecycle_display().lower()}: flags count only "
+                "on proposed and active enablers.",
+            )
+        if team is not None and offering is not None and offering.team_id != team.pk:
+            self.add_error(
+                "offering", f"Choose one of {team.name}'s offerings, or no particular offering."
+            )
+        return data
 
 
 class FlagNoteForm(forms.Form):

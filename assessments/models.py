@@ -328,6 +328,8 @@ class BalanceReport(OrgOwned):
     # The organisation's generation this report was computed from (set when it starts).
     generation = models.PositiveBigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task that claimed it: the same task (retried or redelivered) may resume it.
+    claimed_by = models.CharField(max_length=64, blank=True, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True)
     method_version = models.PositiveIntegerField(null=True, blank=True)
     thresholds = models.JSONField(default=dict, blank=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from catalogue.models import (
     BusinessArea,
@@ -242,10 +242,12 @@ def notifications_for(*, organisation: Organisation, user: Any) -> QuerySet:
 
 
 def latest_ready_report(*, organisation: Organisation) -> BalanceReport | None:
+    """The ready report of the newest generation (reports older than the generation field
+    have none and come last)."""
     return (
         BalanceReport.objects.for_org(organisation)
         .filter(status=ReportStatus.READY)
-        .order_by("-computed_at", "-id")
+        .order_by(F("generation").desc(nulls_last=True), "-computed_at", "-id")
         .first()
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,8 +21,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -102,6 +103,14 @@ def _user(actor: Actor | None) -> Any:
     return actor if actor is not None and actor.is_authenticated else None
 
 
+def _lock_organisation(organisation: Organisation) -> None:
+    """Serialise writes that pick a new key or check a one-per-organisation rule, so two
+    at once cannot both pass the check (NO KEY UPDATE: rows referring to it still insert)."""
+    Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
+        pk=organisation.pk
+    )
+
+
 # --- assessment rounds and assessments -------------------------------------------------------
 
 
@@ -116,6 +125,7 @@ def _round_key(organisation: Organisation, name: str) -> str:
         .filter(key__startswith=base)
         .values_list("key", flat=True)
     )
+    taken.add("new")  # /rounds/new/ is the page that opens a round
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -130,7 +140,8 @@ def round_open(
     if due_on is not None and due_on < today:
         raise RoundError("The due date has passed: choose today or a later day.")
     with transaction.atomic():
-        rounds = AssessmentRound.objects.for_org(organisation).select_for_update()
+        _lock_organisation(organisation)
+        rounds = AssessmentRound.objects.for_org(organisation)
         current = rounds.filter(status=RoundStatus.OPEN).first()
         if current is not None:
             raise RoundError(f"Round “{current.name}” is still open: close it first.")
@@ -323,6 +334,7 @@ def flag_raise(
     """A team flags a bottleneck on an enabler; the enabler's owner team is told."""
     ensure_same_organisation(organisation, team, enabler, offering, journey)
     with transaction.atomic():
+        _lock_organisation(organisation)  # the key is unique: pick it under the lock
         flag = BottleneckFlag(
             organisation=organisation,
             key=_flag_key(organisation, summary),
@@ -622,7 +634,27 @@ def is_stale(organisation_id: int) -> bool:
 def _queue(report_id: int, countdown: float = 0.0) -> None:
     from .tasks import compute_balance_report
 
+    if (
+        countdown > 0
+        and compute_balance_report.app.conf.task_always_eager
+        and settings.BALANCE_EAGER_WAIT_IN_THREAD
+    ):
+        # No broker (the embedded default): eager tasks ignore countdowns, so wait out the
+        # interval in a background thread; a burst still coalesces into a few recomputes.
+        timer = threading.Timer(countdown, _run_later, args=(report_id,))
+        timer.daemon = True
+        timer.start()
+        return
     compute_balance_report.apply_async((report_id,), countdown=countdown)
+
+
+def _run_later(report_id: int) -> None:
+    from .tasks import compute_balance_report
+
+    try:
+        compute_balance_report.apply(args=(report_id,))
+    finally:
+        connections.close_all()  # this thread's own database connection
 
 
 def _countdown(organisation: Organisation) -> float:
@@ -745,20 +777,26 @@ def _store(
     return True
 
 
-def report_run(*, report_id: int, retrying: bool = False) -> str:
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def report_run(*, report_id: int, task_id: str = "") -> str:
     """Compute one pending report if the organisation needs it; the Celery task's body.
 
-    Claims the report (pending → running) so only one run computes it; a retry of the same
-    task may take it back from running. Skips the work when a stored report already covers
-    the organisation's generation, and stores nothing older than a stored report. Returns
-    what happened: "ready", "fresh" (nothing to do), "superseded", "taken" or "missing".
-    Database errors are raised for the task to retry; any other failure is stored on the
-    report (status failed) and raised.
+    Claims the report (pending → running, noting ``task_id``) so only one run computes it;
+    the same task (a retry, or its message redelivered after its worker died) may take it
+    back from running. Skips the work when a stored report already covers the
+    organisation's generation, and stores nothing older than a stored report. Returns what
+    happened: "ready", "fresh" (nothing to do), "superseded", "taken" or "missing".
+    Database errors are raised as they are, the report left running for the task's retry;
+    any other failure is stored on the report (status failed) and raised.
     """
-    claimable = [ReportStatus.PENDING, ReportStatus.RUNNING] if retrying else [ReportStatus.PENDING]
     rows = BalanceReport.objects.unscoped()  # a task has no request: the row names its org
-    claimed = rows.filter(pk=report_id, status__in=claimable).update(
-        status=ReportStatus.RUNNING, started_at=timezone.now()
+    claimable = Q(status=ReportStatus.PENDING)
+    if task_id:
+        claimable |= Q(status=ReportStatus.RUNNING, claimed_by=task_id)
+    claimed = rows.filter(claimable, pk=report_id).update(
+        status=ReportStatus.RUNNING, started_at=timezone.now(), claimed_by=task_id[:64]
     )
     if not claimed:
         return "missing" if not rows.filter(pk=report_id).exists() else "taken"
@@ -773,6 +811,8 @@ def report_run(*, report_id: int, retrying: bool = False) -> str:
     try:
         started = time.perf_counter()
         result, thresholds, _, _ = _compute(report, generation)
+    except DATABASE_ERRORS:
+        raise  # the task retries; the report stays running for it
     except Exception as error:
         log.exception("Balance report %s failed", report.pk)
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
@@ -790,6 +830,37 @@ def report_run(*, report_id: int, retrying: bool = False) -> str:
 
 
 INTERRUPTED = "Interrupted: the worker stopped before the report was computed."
+
+
+def _sweep_one(organisation: Organisation, rows: Any, latest: int | None, now: Any) -> bool:
+    """The sweeper's decision for one organisation; True when it queued a recompute."""
+    if latest is not None and latest >= organisation.generation:
+        return False
+    if latest is None and organisation.generation == 0:
+        return False  # a new, empty organisation: nothing to report on yet
+    pending = rows.filter(organisation=organisation, status=ReportStatus.PENDING).first()
+    if pending is not None:
+        overdue = now - timedelta(
+            seconds=settings.BALANCE_RECOMPUTE_INTERVAL + settings.BALANCE_SWEEP_SECONDS
+        )
+        if pending.requested_at >= overdue:
+            return False  # its task is due soon
+        _queue(pending.pk)  # its task was lost: queue it again (a duplicate is harmless)
+        return True
+    recently = now - timedelta(seconds=settings.BALANCE_SWEEP_SECONDS)
+    if rows.filter(
+        organisation=organisation, status=ReportStatus.RUNNING, started_at__gte=recently
+    ).exists():
+        return False  # one is under way; an older run may have lost its worker: start anew
+    failed = (
+        rows.filter(organisation=organisation, status=ReportStatus.FAILED)
+        .exclude(error=INTERRUPTED)
+        .filter(generation=organisation.generation)
+        .exists()
+    )
+    if failed:
+        return False  # it would fail again; the next change tries again
+    return report_request(organisation=organisation, reason="Stale report found") is not None
 
 
 def reports_sweep(*, now: Any = None) -> list[int]:
@@ -819,33 +890,14 @@ def reports_sweep(*, now: Any = None) -> list[int]:
         .values_list("organisation_id", "latest")
     )
     queued = []
-    overdue = now - timedelta(
-        seconds=settings.BALANCE_RECOMPUTE_INTERVAL + settings.BALANCE_SWEEP_SECONDS
-    )
     for organisation in Organisation.objects.order_by("pk"):
-        latest = ready.get(organisation.pk)
-        if latest is not None and latest >= organisation.generation:
-            continue
-        if latest is None and organisation.generation == 0:
-            continue  # a new, empty organisation: nothing to report on yet
-        pending = rows.filter(organisation=organisation, status=ReportStatus.PENDING).first()
-        if pending is not None:
-            if pending.requested_at < overdue:
-                _queue(pending.pk)
+        try:
+            if _sweep_one(organisation, rows, ready.get(organisation.pk), now):
                 queued.append(organisation.pk)
-            continue
-        if rows.filter(organisation=organisation, status=ReportStatus.RUNNING).exists():
-            continue
-        failed = (
-            rows.filter(organisation=organisation, status=ReportStatus.FAILED)
-            .exclude(error=INTERRUPTED)
-            .filter(generation=organisation.generation)
-            .exists()
-        )
-        if failed:
-            continue
-        if report_request(organisation=organisation, reason="Stale report found by the sweeper"):
-            queued.append(organisation.pk)
+        except Exception:
+            # One organisation's trouble (say, the broker refusing a task) must not stop
+            # the sweep for the others; the next sweep tries again.
+            log.exception("Sweeping organisation %s failed", organisation.pk)
     return queued
 
 

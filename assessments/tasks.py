@@ -10,14 +10,13 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from . import services
 
 log = logging.getLogger(__name__)
 
 # Errors worth trying again: the database went away or was locked for a moment.
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_ERRORS = services.DATABASE_ERRORS
 
 
 @shared_task(
@@ -32,7 +31,7 @@ def compute_balance_report(self: Any, report_id: int) -> str:
     Running it twice, or two at once, stores at most one report per generation.
     """
     try:
-        outcome = services.report_run(report_id=report_id, retrying=self.request.retries > 0)
+        outcome = services.report_run(report_id=report_id, task_id=self.request.id or "")
     except DATABASE_ERRORS as error:
         # Back off 1, 2, 4 … 32 seconds; the sweeper covers a task that gives up.
         countdown = min(2**self.request.retries, 32)

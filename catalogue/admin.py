@@ -4,11 +4,12 @@ organisations here on purpose: this is admin tooling, hence ``unscoped()``."""
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
+from .services import inputs_changed
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -43,12 +44,34 @@ class MembershipAdmin(UnscopedAdmin):
     raw_id_fields = ("user",)
 
 
+class BalanceInputAdmin(UnscopedAdmin):
+    """Edits made here change what the balance report reads: move the generation on."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            inputs_changed(organisation=obj.organisation, reason="changed in the admin")
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        organisation = obj.organisation
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            inputs_changed(organisation=organisation, reason="deleted in the admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        organisations = {obj.organisation for obj in queryset}
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            for organisation in organisations:
+                inputs_changed(organisation=organisation, reason="deleted in the admin")
+
+
 for model in (m.BusinessArea, m.Team, m.Offering, m.Touchpoint, m.Journey):
     admin.site.register(
         model,
         type(
             f"{model.__name__}Admin",
-            (UnscopedAdmin,),
+            (BalanceInputAdmin,),
             {
                 "list_display": ("name", "key", "organisation"),
                 "search_fields": ("name", "key"),
@@ -58,7 +81,7 @@ for model in (m.BusinessArea, m.Team, m.Offering, m.Touchpoint, m.Journey):
 
 
 @admin.register(m.Enabler)
-class EnablerAdmin(UnscopedAdmin, SimpleHistoryAdmin):
+class EnablerAdmin(BalanceInputAdmin, SimpleHistoryAdmin):
     list_display = ("name", "key", "organisation", "kind", "classification", "lifecycle")
     list_filter = ("organisation", "kind", "classification", "lifecycle")
     search_fields = ("name", "key", "capability")

@@ -135,6 +135,9 @@ if env_str("PYTEST_XDIST_WORKER"):
 # At most one recompute per organisation starts in this many seconds: the first change is
 # recomputed at once, and a burst of changes after it coalesces into one recompute per interval.
 BALANCE_RECOMPUTE_INTERVAL = env_float("BALANCE_RECOMPUTE_INTERVAL", 2.0)
+# Without a broker, a recompute that must wait for the interval waits in a background thread
+# of the web process (tests turn this off and run it at once).
+BALANCE_EAGER_WAIT_IN_THREAD = env_bool("BALANCE_EAGER_WAIT_IN_THREAD", True)
 # How often the sweeper looks for stale reports (a task lost to a crash or a broker restart).
 BALANCE_SWEEP_SECONDS = env_float("BALANCE_SWEEP_SECONDS", 60.0)
 # A recompute running longer than this has lost its worker: it is marked failed.

@@ -24,6 +24,8 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Periodic jobs run only when a test runs them, never as a side effect of a request.
     settings.RUN_PERIODIC_JOBS_IN_WEB = False
+    # Eager recomputes run at once, never later in a thread the test cannot see.
+    settings.BALANCE_EAGER_WAIT_IN_THREAD = False
 
 
 @dataclass

@@ -102,6 +102,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_for_user(request.membership, BalanceReport.objects.all(), pk=report_id)  # type: ignore[attr-defined]
     context = _report_context(request, report if report.status == ReportStatus.READY else None)
     context["stored"] = report
+    if context["state"].covered != report.generation:
+        context["state"] = None  # an earlier report: "up to date" would not be true of it
     context["crumbs"] = _crumbs(request, (f"Report {report.pk}", ""))
     return render_page(request, "assessments/balance.html", context, partial="enablers")
 

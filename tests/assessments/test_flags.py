@@ -134,9 +134,28 @@ def test_raise_form_offers_only_the_teams_the_person_acts_for(cast: Cast) -> Non
 
 
 def test_leader_flags_for_any_team(cast: Cast) -> None:
-    response = client_for(cast.leader).post(url("flag_raise"), form(cast, team="platform"))
+    response = client_for(cast.leader).post(
+        url("flag_raise"), form(cast, team="platform", offering="warehouse")
+    )
     assert response.status_code == 302
     assert flags(cast).get().team == cast.world.platform
+
+
+def test_a_flag_names_one_of_the_raising_teams_offerings(cast: Cast) -> None:
+    response = client_for(cast.leader).post(
+        url("flag_raise"), form(cast, team="platform", offering="shop")
+    )
+    assert response.status_code == 400
+    assert "Choose one of Platform" in response.content.decode()
+    assert not flags(cast).exists()
+
+
+def test_a_retired_enabler_cannot_be_flagged(cast: Cast) -> None:
+    m.Enabler.objects.for_org(cast.world.org).filter(key="payments").update(lifecycle="retired")
+    response = client_for(cast.member).post(url("flag_raise"), form(cast))
+    assert response.status_code == 400
+    assert "flags count only on proposed and active enablers" in response.content.decode()
+    assert not flags(cast).exists()
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

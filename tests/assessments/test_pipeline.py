@@ -283,24 +283,42 @@ def test_the_task_retries_after_a_database_error(
     raise_flag(cast)
     report = services.report_request(organisation=cast.world.org)
     assert report is not None
-    real_run = services.report_run
-    calls: list[bool] = []
+    real_compute = services._compute
+    calls: list[int] = []
 
-    def flaky(*, report_id: int, retrying: bool = False) -> str:
-        calls.append(retrying)
+    def flaky(report: BalanceReport, gen: int) -> Any:
+        calls.append(gen)
         if len(calls) == 1:
-            BalanceReport.objects.unscoped().filter(pk=report_id).update(
-                status=ReportStatus.RUNNING
-            )
             raise OperationalError("server closed the connection unexpectedly")
-        return real_run(report_id=report_id, retrying=retrying)
+        return real_compute(report, gen)
 
-    monkeypatch.setattr(services, "report_run", flaky)
+    monkeypatch.setattr(services, "_compute", flaky)
     compute_balance_report.apply(args=(report.pk,), throw=False)
-    assert calls == [False, True]  # the retry may take back the report it had claimed
+    assert len(calls) == 2  # the retry took back the report its first try had claimed
     report.refresh_from_db()
     assert report.status == ReportStatus.READY
     assert compute_balance_report.max_retries and compute_balance_report.acks_late
+
+
+def test_a_database_error_leaves_the_report_running_for_the_same_task_only(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raise_flag(cast)
+    report = services.report_request(organisation=cast.world.org)
+    assert report is not None
+
+    def deadlock(*args: Any) -> Any:
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(services, "_compute", deadlock)
+    with pytest.raises(OperationalError):
+        services.report_run(report_id=report.pk, task_id="task-1")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RUNNING and report.claimed_by == "task-1"
+    monkeypatch.undo()
+    # Another task cannot take it; the same one (retried or redelivered) can.
+    assert services.report_run(report_id=report.pk, task_id="task-2") == "taken"
+    assert services.report_run(report_id=report.pk, task_id="task-1") == "ready"
 
 
 def test_a_failed_compute_is_stored_on_the_report(
@@ -373,6 +391,71 @@ def test_the_sweeper_gives_up_on_a_run_whose_worker_died_and_starts_again(
     assert stuck.status == ReportStatus.FAILED and stuck.error == services.INTERRUPTED
     [pending] = BalanceReport.objects.for_org(cast.world.org).filter(status=ReportStatus.PENDING)
     assert queued == [pending.pk]
+
+
+def test_the_sweeper_starts_anew_when_a_run_has_gone_quiet_for_a_sweep(
+    cast: Cast,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # One change, its recompute claimed by a worker that was then killed: nothing is pending.
+    settings.BALANCE_SWEEP_SECONDS = 60
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_queue", lambda pk, countdown=0.0: queued.append(pk))
+    raise_flag(cast)
+    BalanceReport.objects.create(
+        organisation=cast.world.org,
+        status=ReportStatus.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=30),
+        claimed_by="dead-task",
+    )
+    assert services.reports_sweep() == []  # it may still be working
+    later = timezone.now() + timedelta(seconds=45)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reports_sweep(now=later) == [cast.world.org.pk]
+    assert len(queued) == 1
+
+
+def test_one_organisation_failing_does_not_stop_the_sweep(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raise_flag(cast)
+    services.inputs_changed(organisation=cast.other.org, reason="test")
+    real_request = services.report_request
+
+    def broker_down_for_acme(*, organisation: Any, **kwargs: Any) -> Any:
+        if organisation.pk == cast.world.org.pk:
+            raise ConnectionError("broker down")
+        return real_request(organisation=organisation, **kwargs)
+
+    monkeypatch.setattr(services, "report_request", broker_down_for_acme)
+    assert services.reports_sweep() == [cast.other.org.pk]
+
+
+def test_without_a_broker_a_recompute_inside_the_interval_waits_in_a_thread(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.BALANCE_EAGER_WAIT_IN_THREAD = True
+    started: list[tuple[float, tuple[int, ...]]] = []
+
+    class FakeTimer:
+        def __init__(self, interval: float, function: Any, args: tuple[int, ...]) -> None:
+            started.append((interval, args))
+            self.daemon = False
+
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(services.threading, "Timer", FakeTimer)
+    app = compute_balance_report.app
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        services._queue(41, countdown=1.5)
+    finally:
+        app.conf.task_always_eager = before
+    assert started == [(1.5, (41,))]
 
 
 def test_the_sweeper_does_not_retry_a_generation_that_failed_with_an_error(

@@ -434,3 +434,12 @@ def test_round_list_query_count_does_not_grow_with_rounds(
         response = client.get(url("round_list"))
     assert len(response.context["rounds"]) == 4
     assert [r.name for r in response.context["rounds"]] == ["Fourth", "Third", "Second", "First"]
+
+
+def test_a_round_named_new_gets_a_key_its_page_can_use(cast: Cast) -> None:
+    assessment_round = services.round_open(
+        organisation=cast.world.org, name="New", due_on=None, actor=cast.leader.user
+    )
+    assert assessment_round.key == "new-2"
+    page = client_for(cast.viewer).get(assessment_round.get_absolute_url())
+    assert page.status_code == 200 and "<h1" in page.content.decode()
