@@ -12,6 +12,11 @@ urlpatterns = [
     path(ORG + "balance/status/", reports.report_status, name="report_status"),
     path(ORG + "balance/recompute/", reports.recompute, name="recompute"),
     path(ORG + "balance/reports/<int:report_id>/", reports.report_detail, name="report"),
+    path(
+        ORG + "balance/reports/<int:report_id>/<slug:table>.csv",
+        reports.report_csv,
+        name="report_csv",
+    ),
     path(ORG + "balance/method/", reports.method, name="method"),
     path(ORG + "balance/thresholds/", reports.thresholds, name="thresholds"),
     path(ORG + "file/import/", reports.import_file, name="import_file"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -15,7 +15,7 @@ from catalogue.access import get_object_for_user
 from catalogue.permissions import can
 from catalogue.views.base import form_data, org_crumbs, org_view, render_page
 
-from .. import orgfile, selectors, services
+from .. import exports, orgfile, selectors, services
 from ..balance import Thresholds
 from ..forms import THRESHOLD_HELP, ImportForm, ThresholdsForm
 from ..models import BalanceReport, ReportStatus
@@ -231,4 +231,26 @@ def export_file(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
     name = slugify(organisation.slug) or "organisation"
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+CSV_EXPORTS = {"enablers": exports.enablers_csv, "findings": exports.findings_csv}
+
+
+@org_view(need="org.export")
+def report_csv(request: HttpRequest, report_id: int, table: str) -> HttpResponse:
+    """A stored report's enablers table or findings as CSV (UTF-8 with a byte order mark,
+    so spreadsheet programs read the accents right)."""
+    if table not in CSV_EXPORTS:
+        raise Http404("No such table")
+    report = get_object_for_user(
+        request.membership,  # type: ignore[attr-defined]
+        BalanceReport.objects.filter(status=ReportStatus.READY),
+        pk=report_id,
+    )
+    text = CSV_EXPORTS[table](report.result)
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    slug = request.organisation.slug  # type: ignore[attr-defined]
+    name = f"{slugify(slug)}-report-{report.pk}-{table}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

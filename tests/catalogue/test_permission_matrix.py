@@ -143,6 +143,16 @@ def a_report(c: Cast) -> list[int]:
     return [BalanceReport.objects.create(organisation=c.world.org).pk]
 
 
+def report_table(table: str) -> Builder:
+    def build(c: Cast) -> list[Any]:
+        from assessments.services import report_compute_now
+
+        report, _ = report_compute_now(organisation=c.world.org)
+        return [report.pk, table]
+
+    return build
+
+
 def reports_asked(c: Cast) -> bool:
     # Asking counts as a change: the organisation's generation moves on (and a recompute
     # is queued after commit, which the matrix's transaction never reaches).
@@ -790,6 +800,8 @@ MATRIX: list[Entry] = [
     Row("assessments:balance",       GET,  "",       READ),
     Row("assessments:report_status", GET,  "",       READ),
     Row("assessments:report",        GET,  "stored", READ, args=a_report),
+    Row("assessments:report_csv",    GET,  "enablers", READ, args=report_table("enablers")),
+    Row("assessments:report_csv",    GET,  "findings", READ, args=report_table("findings")),
     Row("assessments:recompute",     GET,  "",       "403 403 403 302 302"),
     Row("assessments:recompute",     POST, "",       LEAD_DONE, done=reports_asked),
     Row("assessments:method",        GET,  "",       READ),
