@@ -63,6 +63,10 @@ class AssessmentRound(OrgOwned):
     def get_absolute_url(self) -> str:
         return reverse("assessments:round_detail", args=[org_slug(self), self.key])
 
+    def get_team_url(self, team: Team) -> str:
+        """The team's to-do list in this round."""
+        return reverse("assessments:round_team", args=[org_slug(self), self.key, team.key])
+
     @property
     def is_open(self) -> bool:
         return self.status == RoundStatus.OPEN

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.db.models import Count, F, Q, QuerySet
+from django import forms
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from catalogue.models import (
     BusinessArea,
     Enabler,
     EnablerUsage,
     Lifecycle,
+    Offering,
     Organisation,
     Team,
 )
@@ -161,18 +163,38 @@ class FlagFilter(django_filters.FilterSet):
         to_field_name="key",
         help_text="Flags raised by a team, or on an offering, in this area.",
     )
+    # Set by links from catalogue pages, not shown in the form: the flags on the enablers a
+    # team owns (?owner=<team>), and those raised on one offering (?offering=<key>).
+    owner = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(),
+        field_name="enabler__owner_team",
+        to_field_name="key",
+        widget=forms.HiddenInput,
+    )
+    offering = django_filters.ModelChoiceFilter(
+        queryset=Offering.objects.none(), to_field_name="key", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = BottleneckFlag
-        fields = ["status", "severity", "team", "enabler", "area"]
+        fields = ["status", "severity", "team", "enabler", "area", "owner", "offering"]
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["team"].queryset = Team.objects.for_org(organisation).order_by("name")
         self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
         self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
+        self.filters["owner"].queryset = Team.objects.for_org(organisation)
+        self.filters["offering"].queryset = Offering.objects.for_org(organisation)
         for field in self.form.fields.values():
-            field.widget.attrs["class"] = "form-select"
+            if not field.widget.is_hidden:
+                field.widget.attrs["class"] = "form-select"
+
+    def narrowed_to(self, name: str) -> Any:
+        """The team (``owner``) or offering a hidden filter narrows the list to, if valid."""
+        if not self.is_bound or not self.form.is_valid():
+            return None
+        return self.form.cleaned_data.get(name)
 
     def in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
         return queryset.filter(Q(team__business_area=value) | Q(offering__business_area=value))
@@ -181,14 +203,10 @@ class FlagFilter(django_filters.FilterSet):
 SEVERITY_RANK = {"blocking": 0, "high": 1, "medium": 2, "low": 3}
 
 
-def flags_for_list(
-    *, organisation: Organisation, data: Any = None, **fixed: Any
-) -> tuple[FlagFilter, QuerySet]:
-    """Flags of the organisation, filtered by ``data`` (the query string) and ``fixed``
-    lookups (e.g. ``enabler=...`` on an enabler's page); open ones first, then newest."""
+def flags_for_list(*, organisation: Organisation, data: Any = None) -> tuple[FlagFilter, QuerySet]:
+    """Flags of the organisation filtered by ``data`` (the query string), newest first."""
     base = (
         BottleneckFlag.objects.for_org(organisation)
-        .filter(**fixed)
         .select_related("team", "enabler", "offering", "journey")
         .order_by("-raised_at", "-id")
     )
@@ -279,17 +297,25 @@ class ReportState:
         return not self.up_to_date and (self.generation > 0 or self.covered is not None)
 
 
-def report_state(*, organisation: Organisation) -> ReportState:
-    """Up to date or recomputing, from the database (two queries)."""
-    generation = Organisation.objects.values_list("generation", flat=True).get(pk=organisation.pk)
-    latest = (
+def organisation_generation(organisation: Organisation | int) -> int:
+    """The organisation's generation as stored now (not as loaded with the request)."""
+    pk = organisation if isinstance(organisation, int) else organisation.pk
+    return Organisation.objects.values_list("generation", flat=True).get(pk=pk)
+
+
+def latest_ready_generation(organisation: Organisation | int) -> int | None:
+    """The generation the newest ready report covers; None when there is none."""
+    return (
         BalanceReport.objects.for_org(organisation)
         .filter(status=ReportStatus.READY)
-        .exclude(generation=None)
-        .order_by("-generation", "-id")
-        .values_list("generation", flat=True)
-        .first()
+        .aggregate(latest=Max("generation"))["latest"]
     )
+
+
+def report_state(*, organisation: Organisation) -> ReportState:
+    """Up to date or recomputing, from the database (two queries, three while waiting)."""
+    generation = organisation_generation(organisation)
+    latest = latest_ready_generation(organisation)
     waiting = report_in_progress(organisation=organisation) if latest != generation else None
     return ReportState(
         generation=generation,

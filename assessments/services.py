@@ -9,7 +9,6 @@ queued after commit (see ``recompute_if_stale``).
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import defaultdict
@@ -25,11 +24,9 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import slugify
 
 from catalogue.access import ensure_same_organisation
 from catalogue.models import (
-    KEY_MAX_LENGTH,
     Enabler,
     Journey,
     Membership,
@@ -38,7 +35,7 @@ from catalogue.models import (
     Team,
     TeamMembership,
 )
-from catalogue.services import Actor, inputs_changed, record_change
+from catalogue.services import Actor, inputs_changed, record_change, unique_key
 
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
@@ -56,7 +53,7 @@ from .models import (
     RoundStatus,
 )
 from .orgfile import ImportSummary, import_organisation, parse_organisation_file
-from .selectors import round_pairs
+from .selectors import latest_ready_generation, organisation_generation, round_pairs
 
 log = logging.getLogger(__name__)
 
@@ -118,20 +115,6 @@ class RoundError(ValueError):
     """A round cannot be opened, changed or assessed in as asked; the message says why."""
 
 
-def _round_key(organisation: Organisation, name: str) -> str:
-    base = re.sub(r"[-_]+", "-", slugify(name))[: KEY_MAX_LENGTH - 4].strip("-") or "round"
-    taken = set(
-        AssessmentRound.objects.for_org(organisation)
-        .filter(key__startswith=base)
-        .values_list("key", flat=True)
-    )
-    taken.add("new")  # /rounds/new/ is the page that opens a round
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
-
-
 def round_open(
     *, organisation: Organisation, name: str, due_on: date | None, actor: Actor
 ) -> AssessmentRound:
@@ -148,7 +131,7 @@ def round_open(
         last = rounds.aggregate(last=Max("sequence"))["last"]
         assessment_round = AssessmentRound.objects.create(
             organisation=organisation,
-            key=_round_key(organisation, name),
+            key=unique_key(model=AssessmentRound, organisation=organisation, name=name),
             name=name,
             status=RoundStatus.OPEN,
             sequence=(last or 0) + 1,
@@ -264,20 +247,6 @@ class FlagError(ValueError):
     """A flag cannot be changed as asked; the message says why."""
 
 
-def _flag_key(organisation: Organisation, summary: str) -> str:
-    base = re.sub(r"[-_]+", "-", slugify(summary))[:40].strip("-") or "flag"
-    taken = set(
-        BottleneckFlag.objects.for_org(organisation)
-        .filter(key__startswith=base)
-        .values_list("key", flat=True)
-    )
-    taken.add("new")  # /flags/new/ is the page that raises a flag
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
-
-
 def _team_users(organisation: Organisation, team_id: int | None, *, but: Any = None) -> list[Any]:
     if team_id is None:
         return []
@@ -337,7 +306,9 @@ def flag_raise(
         _lock_organisation(organisation)  # the key is unique: pick it under the lock
         flag = BottleneckFlag(
             organisation=organisation,
-            key=_flag_key(organisation, summary),
+            key=unique_key(
+                model=BottleneckFlag, organisation=organisation, name=summary, length=40
+            ),
             team=team,
             enabler=enabler,
             offering=offering,
@@ -585,7 +556,7 @@ def round_reminders_send(*, today: date | None = None) -> int:
             teams = Team.objects.for_org(organisation).in_bulk(list(left))
             for team_id, count in sorted(left.items()):
                 team = teams[team_id]
-                url = reverse_todo(organisation, assessment_round, team)
+                url = assessment_round.get_team_url(team)
                 recipients = _team_users(organisation, team_id)
                 notify(
                     organisation=organisation,
@@ -601,34 +572,13 @@ def round_reminders_send(*, today: date | None = None) -> int:
     return reminded
 
 
-def reverse_todo(organisation: Organisation, assessment_round: AssessmentRound, team: Team) -> str:
-    from django.urls import reverse
-
-    return reverse(
-        "assessments:round_team", args=[organisation.slug, assessment_round.key, team.key]
-    )
-
-
 # --- the balance report pipeline -------------------------------------------------------------
-
-
-def _latest_ready_generation(organisation_id: int) -> int | None:
-    return (
-        BalanceReport.objects.unscoped()
-        .filter(organisation_id=organisation_id, status=ReportStatus.READY)
-        .exclude(generation=None)
-        .aggregate(latest=Max("generation"))["latest"]
-    )
-
-
-def _generation(organisation_id: int) -> int:
-    return Organisation.objects.values_list("generation", flat=True).get(pk=organisation_id)
 
 
 def is_stale(organisation_id: int) -> bool:
     """True when the organisation changed since its latest ready report was computed."""
-    latest = _latest_ready_generation(organisation_id)
-    return latest is None or latest < _generation(organisation_id)
+    latest = latest_ready_generation(organisation_id)
+    return latest is None or latest < organisation_generation(organisation_id)
 
 
 def _queue(report_id: int, countdown: float = 0.0) -> None:
@@ -723,10 +673,8 @@ class Timings:
         return self.load_s + self.compute_s + self.store_s
 
 
-def _compute(
-    report: BalanceReport, generation: int
-) -> tuple[dict[str, Any], Thresholds, float, float]:
-    organisation = report.organisation
+def _compute(organisation: Organisation) -> tuple[dict[str, Any], Thresholds, float, float]:
+    """The organisation's report as it is now, with the seconds spent loading and computing."""
     started = time.perf_counter()
     thresholds = thresholds_for(organisation)
     snapshot = load_balance_input(organisation)
@@ -739,21 +687,23 @@ def _compute(
 
 
 def _store(
-    report: BalanceReport, generation: int, result: dict[str, Any], thresholds: Thresholds
+    report: BalanceReport,
+    generation: int,
+    result: dict[str, Any],
+    thresholds: Thresholds,
+    *,
+    even_if_covered: bool = False,
 ) -> bool:
-    """Store a computed result unless a report at least as new is already stored.
+    """Store a computed result unless a report at least as new is already stored (or, with
+    ``even_if_covered``, whatever is stored: an explicit command).
 
     The organisation row is locked while checking and storing, so two recomputes finishing
     at once store one report per generation, and never one older than a stored one.
     """
     with transaction.atomic():
-        # NO KEY UPDATE: waits for other stores and generation bumps, not for rows being
-        # inserted that merely refer to the organisation.
-        Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
-            pk=report.organisation_id
-        )
-        latest = _latest_ready_generation(report.organisation_id)
-        if latest is not None and latest >= generation:
+        _lock_organisation(report.organisation)
+        latest = latest_ready_generation(report.organisation_id)
+        if not even_if_covered and latest is not None and latest >= generation:
             report.delete()
             return False
         report.status = ReportStatus.READY
@@ -763,18 +713,14 @@ def _store(
         report.thresholds = thresholds.as_dict()
         report.result = result
         report.error = ""
-        report.save(
-            update_fields=[
-                "status",
-                "generation",
-                "computed_at",
-                "method_version",
-                "thresholds",
-                "result",
-                "error",
-            ]
-        )
+        report.save()
     return True
+
+
+def _fail(report: BalanceReport, error: Exception) -> None:
+    log.exception("Balance report %s failed", report.pk)
+    report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
+    report.save(update_fields=["status", "error", "generation"])
 
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -801,8 +747,8 @@ def report_run(*, report_id: int, task_id: str = "") -> str:
     if not claimed:
         return "missing" if not rows.filter(pk=report_id).exists() else "taken"
     report = rows.select_related("organisation").get(pk=report_id)
-    generation = _generation(report.organisation_id)
-    latest = _latest_ready_generation(report.organisation_id)
+    generation = organisation_generation(report.organisation_id)
+    latest = latest_ready_generation(report.organisation_id)
     if latest is not None and latest >= generation:
         report.delete()
         return "fresh"
@@ -810,13 +756,11 @@ def report_run(*, report_id: int, task_id: str = "") -> str:
     report.save(update_fields=["generation"])
     try:
         started = time.perf_counter()
-        result, thresholds, _, _ = _compute(report, generation)
+        result, thresholds, _, _ = _compute(report.organisation)
     except DATABASE_ERRORS:
         raise  # the task retries; the report stays running for it
     except Exception as error:
-        log.exception("Balance report %s failed", report.pk)
-        report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
-        report.save(update_fields=["status", "error"])
+        _fail(report, error)
         raise
     stored = _store(report, generation, result, thresholds)
     log.info(
@@ -912,20 +856,14 @@ def report_compute_now(
         reason=reason[:200],
         status=ReportStatus.RUNNING,
         started_at=timezone.now(),
+        generation=organisation_generation(organisation),
     )
-    generation = _generation(organisation.pk)
-    report.generation = generation
+    assert report.generation is not None
     try:
-        result, thresholds, load_s, compute_s = _compute(report, generation)
+        result, thresholds, load_s, compute_s = _compute(organisation)
     except Exception as error:
-        report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}: {error}"
-        report.save(update_fields=["status", "error", "generation"])
+        _fail(report, error)
         raise
     started = time.perf_counter()
-    report.status = ReportStatus.READY
-    report.computed_at = timezone.now()
-    report.method_version = result["method_version"]
-    report.thresholds = thresholds.as_dict()
-    report.result = result
-    report.save()
+    _store(report, report.generation, result, thresholds, even_if_covered=True)
     return report, Timings(load_s, compute_s, time.perf_counter() - started)

@@ -76,13 +76,20 @@ def inputs_changed(*, organisation: Organisation, reason: str) -> None:
     )
 
 
-def unique_key(*, model: type[Keyed], organisation: Organisation, name: str) -> str:
-    """A key made from ``name`` that no other item of this kind in the organisation uses."""
+# Keys that name a page rather than an item: "/enablers/new/" is the form for a new enabler.
+RESERVED_KEYS = frozenset({"new"})
+
+
+def unique_key(
+    *, model: type[Any], organisation: Organisation, name: str, length: int = KEY_MAX_LENGTH - 4
+) -> str:
+    """A key made from ``name`` (at most ``length`` characters before any suffix) that no
+    other item of this kind in the organisation uses, and that no page's address uses."""
     # slugify keeps underscores and repeated hyphens, which keys do not allow.
-    base = re.sub(r"[-_]+", "-", slugify(name))[: KEY_MAX_LENGTH - 4].strip("-")
+    base = re.sub(r"[-_]+", "-", slugify(name))[:length].strip("-")
     base = base or str(model._meta.model_name or "item")
-    taken = set(
-        model.objects.for_org(organisation)  # type: ignore[attr-defined]
+    taken = RESERVED_KEYS | set(
+        model.objects.for_org(organisation)
         .filter(key__startswith=base)
         .values_list("key", flat=True)
     )

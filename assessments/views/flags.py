@@ -29,16 +29,6 @@ ACTIONS: dict[str, str] = {
     "reopen": FlagAction.REOPENED,
 }
 VERBS = {action: verb for verb, action in ACTIONS.items()}
-BUTTONS: dict[str, str] = {
-    FlagAction.ACKNOWLEDGED: "Acknowledge",
-    FlagAction.RESOLVED: "Resolve",
-    FlagAction.REOPENED: "Reopen",
-}
-DONE: dict[str, str] = {
-    FlagAction.ACKNOWLEDGED: "acknowledged",
-    FlagAction.RESOLVED: "resolved",
-    FlagAction.REOPENED: "reopened",
-}
 
 
 def duration_words(delta: timedelta) -> str:
@@ -90,23 +80,7 @@ def _flag_queryset() -> QuerySet[BottleneckFlag]:
 def flag_list(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
-    # Links from catalogue pages narrow the list beyond the filter form: ?owner=<team> to
-    # the flags on the enablers that team owns, ?offering=<key> to those on one offering.
-    owner = offering = None
-    fixed: dict[str, Any] = {}
-    if request.GET.get("owner"):
-        owner = Team.objects.for_org(organisation).filter(key=request.GET["owner"]).first()
-        if owner is not None:
-            fixed["enabler__owner_team"] = owner
-    if request.GET.get("offering"):
-        offering = (
-            Offering.objects.for_org(organisation).filter(key=request.GET["offering"]).first()
-        )
-        if offering is not None:
-            fixed["offering"] = offering
-    filterset, flags = selectors.flags_for_list(
-        organisation=organisation, data=request.GET or None, **fixed
-    )
+    filterset, flags = selectors.flags_for_list(organisation=organisation, data=request.GET or None)
     page = paginate(request, flags)
     now = timezone.now()
     for flag in page.object_list:
@@ -122,8 +96,8 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "query": query.urlencode(),
-            "owner": owner,
-            "offering": offering,
+            "owner": filterset.narrowed_to("owner"),
+            "offering": filterset.narrowed_to("offering"),
             "counts": _status_counts(organisation, list_url),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "can_raise": can_raise(membership),
@@ -264,7 +238,7 @@ def _detail_context(
     can_comment = can(membership, "flag.comment", flag)
     actions = [
         {
-            "label": BUTTONS[action],
+            "label": VERBS[action].capitalize(),
             "url": reverse("assessments:flag_transition", args=[slug, flag.key, VERBS[action]]),
         }
         for action in services.flag_actions(flag)
@@ -325,7 +299,9 @@ def flag_transition(request: HttpRequest, key: str, action: str) -> HttpResponse
                 flag.refresh_from_db()
                 status = 409
             else:
-                messages.success(request, f"Flag {DONE[flag_action]}. {_told(flag)}")
+                messages.success(
+                    request, f"Flag {FlagAction(flag_action).label.lower()}. {_told(flag)}"
+                )
                 return redirect(flag.get_absolute_url())
         else:
             status = 400
@@ -337,9 +313,9 @@ def flag_transition(request: HttpRequest, key: str, action: str) -> HttpResponse
             "flag": flag,
             "form": form,
             "applies": applies,
-            "button": BUTTONS[flag_action],
-            "done": DONE[flag_action],
-            "crumbs": _flag_crumbs(request, flag, (BUTTONS[flag_action], "")),
+            "button": VERBS[flag_action].capitalize(),
+            "done": FlagAction(flag_action).label.lower(),
+            "crumbs": _flag_crumbs(request, flag, (VERBS[flag_action].capitalize(), "")),
         },
         status=status,
     )

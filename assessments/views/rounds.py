@@ -44,10 +44,6 @@ def _get_round(membership: Membership, key: str, *, need: str = "org.view") -> A
     return get_object_for_user(membership, AssessmentRound.objects.all(), need=need, key=key)
 
 
-def _round_form(data: Any, **kwargs: Any) -> RoundForm:
-    return RoundForm(data, **kwargs)
-
-
 # --- rounds ------------------------------------------------------------------------------------
 
 
@@ -77,7 +73,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @org_view(need="round.manage")
 def round_open(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
-    form = _round_form(form_data(request))
+    form = RoundForm(form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             assessment_round = services.round_open(
@@ -143,7 +139,7 @@ def round_edit(request: HttpRequest, key: str) -> HttpResponse:
     if not assessment_round.is_open:
         messages.info(request, "This round is closed: it is kept as it was and cannot change.")
         return redirect(assessment_round.get_absolute_url())
-    form = _round_form(
+    form = RoundForm(
         form_data(request),
         initial={"name": assessment_round.name, "due_on": assessment_round.due_on},
     )
@@ -331,7 +327,6 @@ def assessment_edit(request: HttpRequest, key: str, team: str, enabler: str) -> 
     post goes back to the list with a message, or shows the list with the errors (422).
     """
     membership = request.membership  # type: ignore[attr-defined]
-    organisation = request.organisation  # type: ignore[attr-defined]
     assessment_round = _get_round(membership, key)
     the_team = get_object_for_user(membership, Team.objects.all(), key=team)
     the_enabler = get_object_for_user(
@@ -339,9 +334,7 @@ def assessment_edit(request: HttpRequest, key: str, team: str, enabler: str) -> 
     )
     require(membership, "assessment.edit", the_team)
     htmx = bool(request.htmx)  # type: ignore[attr-defined]
-    list_url = reverse(
-        "assessments:round_team", args=[organisation.slug, assessment_round.key, the_team.key]
-    )
+    list_url = assessment_round.get_team_url(the_team)
     row_anchor = f"{list_url}#assess-{the_enabler.key}"
 
     todos = _todos(request, assessment_round, the_team)

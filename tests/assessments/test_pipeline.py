@@ -178,14 +178,20 @@ CHANGES: dict[str, Callable[[Cast], Any]] = {
 
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_every_change_to_an_input_moves_the_generation_on_and_queues_a_recompute(
-    cast: Cast, change: str, django_capture_on_commit_callbacks: Any
+    cast: Cast,
+    change: str,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run = CHANGES[change](cast)
     before = generation(cast)
-    with django_capture_on_commit_callbacks() as callbacks:
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_queue", lambda pk, countdown=0.0: queued.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
         run()
     assert generation(cast) > before
-    assert callbacks, "a recompute is queued after commit"
+    [pending] = BalanceReport.objects.for_org(cast.world.org).filter(status=ReportStatus.PENDING)
+    assert queued == [pending.pk], "a recompute is queued after commit"
 
 
 def test_a_flag_raised_in_a_transaction_that_rolls_back_queues_nothing(
@@ -244,15 +250,20 @@ def test_running_the_task_twice_gives_one_report_for_the_generation(cast: Cast) 
 
 
 def test_a_pending_report_coalesces_the_changes_that_follow_it(
-    cast: Cast, django_capture_on_commit_callbacks: Any
+    cast: Cast, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with django_capture_on_commit_callbacks() as callbacks:
-        for i in range(5):
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_queue", lambda pk, countdown=0.0: queued.append(pk))
+    for i in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
             raise_flag(cast, f"Slow {i}")
-    # Five changes, five signals; the first made the pending report, the rest found it.
-    assert len(callbacks) == 5
-    pending = BalanceReport.objects.for_org(cast.world.org).filter(status=ReportStatus.PENDING)
-    assert pending.count() <= 1
+    # Five changes, five signals: the first made the pending report and queued its task;
+    # the other four found it waiting and queued nothing.
+    [pending] = BalanceReport.objects.for_org(cast.world.org).filter(status=ReportStatus.PENDING)
+    assert queued == [pending.pk]
+    assert services.report_run(report_id=pending.pk) == "ready"
+    [report] = ready_reports(cast)
+    assert report.result["counts"]["counting_flags"] == 5
 
 
 def test_a_report_finishing_after_a_newer_one_is_stored_is_dropped(
@@ -263,8 +274,8 @@ def test_a_report_finishing_after_a_newer_one_is_stored_is_dropped(
     assert older is not None
     real_compute = services._compute
 
-    def newer_lands_meanwhile(report: BalanceReport, gen: int) -> Any:
-        computed = real_compute(report, gen)
+    def newer_lands_meanwhile(organisation: m.Organisation) -> Any:
+        computed = real_compute(organisation)
         # While this one computes, another change is made and fully recomputed.
         monkeypatch.setattr(services, "_compute", real_compute)
         raise_flag(cast, "Another one")
@@ -286,11 +297,11 @@ def test_the_task_retries_after_a_database_error(
     real_compute = services._compute
     calls: list[int] = []
 
-    def flaky(report: BalanceReport, gen: int) -> Any:
-        calls.append(gen)
+    def flaky(organisation: m.Organisation) -> Any:
+        calls.append(organisation.pk)
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
-        return real_compute(report, gen)
+        return real_compute(organisation)
 
     monkeypatch.setattr(services, "_compute", flaky)
     compute_balance_report.apply(args=(report.pk,), throw=False)

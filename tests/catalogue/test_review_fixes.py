@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments.models import BottleneckFlag
 from catalogue import services
-from catalogue.models import Enabler, Membership
+from catalogue.models import BusinessArea, Enabler, Membership
 from tests.conftest import Cast, client_for
 
 
@@ -44,6 +44,17 @@ def test_generated_keys_never_hold_underscores(cast: Cast) -> None:
     )
     assert response.status_code == 302
     assert Enabler.objects.for_org(cast.world.org).filter(key="data-lake-store").exists()
+
+
+def test_an_item_named_new_gets_a_key_its_own_page_can_use(cast: Cast) -> None:
+    # "/areas/new/" is the form for a new area, so the key "new" would hide the item's page.
+    response = client_for(cast.leader).post(
+        reverse("catalogue:area_create", args=["acme"]), {"name": "New", "key": ""}
+    )
+    assert response.status_code == 302
+    area = BusinessArea.objects.for_org(cast.world.org).get(name="New")
+    assert area.key == "new-2"
+    assert client_for(cast.viewer).get(area.get_absolute_url()).status_code == 200
 
 
 def test_a_usage_naming_a_non_ascii_digit_is_refused_not_a_crash(cast: Cast) -> None:
