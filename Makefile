@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 
-.PHONY: uv run test install install-dev assets migrate seed lint typecheck check-migrations ci clean
+.PHONY: uv run test install install-dev pdf-libs assets migrate seed lint typecheck check-migrations ci clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -23,10 +23,21 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 assets: node_modules/.package-lock.json
 
-install: uv assets
+# WeasyPrint (the portfolio's PDF) needs Debian's pango libraries and a font: installed with
+# apt when missing and we may, else a note (every page but the PDF works without them).
+pdf-libs:
+	@if ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing pango and a font for the PDF export (apt-get)"; \
+		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else \
+		echo "Note: the PDF export needs the Debian packages libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	fi
+
+install: uv assets pdf-libs
 	$(UV) sync --frozen --no-dev
 
-install-dev: uv assets
+install-dev: uv assets pdf-libs
 	$(UV) sync --frozen
 
 migrate:

@@ -239,3 +239,70 @@ class CommentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = form_helper()
+
+
+WHAT_IF_ROWS = 5
+
+
+class WhatIfForm(forms.Form):
+    """Up to five live enablers, each with the classification it would have (a GET form:
+    nothing is stored, and the address can be shared)."""
+
+    def __init__(self, *args: Any, enablers: list[tuple[str, str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typed as a key or as a name (the list suggests both); both resolve to the enabler.
+        self.enablers = {key: (name, classification) for key, name, classification in enablers}
+        self.by_name = {name.strip().lower(): key for key, name, _ in enablers}
+        for row in range(1, WHAT_IF_ROWS + 1):
+            self.fields[f"enabler_{row}"] = forms.CharField(
+                label=f"Enabler {row}",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"list": "what-if-enablers", "autocomplete": "off"}),
+            )
+            self.fields[f"to_{row}"] = forms.ChoiceField(
+                label=f"Would become ({row})",
+                required=False,
+                choices=[("", "Choose…"), *Classification.choices],
+            )
+        self.changes: dict[str, str] = {}
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"enabler_{n}"], self[f"to_{n}"]) for n in range(1, WHAT_IF_ROWS + 1)]
+
+    def _enabler_key(self, typed: str) -> str | None:
+        if typed in self.enablers:
+            return typed
+        return self.by_name.get(typed.strip().lower())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        changes: dict[str, str] = {}
+        for row in range(1, WHAT_IF_ROWS + 1):
+            typed = (cleaned.get(f"enabler_{row}") or "").strip()
+            to = cleaned.get(f"to_{row}") or ""
+            if not typed and not to:
+                continue
+            if not typed:
+                self.add_error(f"enabler_{row}", "Choose the enabler to change.")
+                continue
+            key = self._enabler_key(typed)
+            if key is None:
+                self.add_error(
+                    f"enabler_{row}",
+                    f"No proposed or active enabler is called “{typed}”. Pick one from the list.",
+                )
+                continue
+            name, declared = self.enablers[key]
+            if not to:
+                self.add_error(f"to_{row}", f"Choose what {name} would become.")
+            elif key in changes:
+                self.add_error(f"enabler_{row}", f"{name} is already changed above.")
+            elif to == declared:
+                self.add_error(f"to_{row}", f"{name} is already {declared}.")
+            else:
+                changes[key] = to
+        if not changes and not self.errors:
+            raise forms.ValidationError("Choose at least one enabler and what it would become.")
+        self.changes = changes
+        return cleaned

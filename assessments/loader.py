@@ -52,13 +52,15 @@ def load_balance_input(organisation: Organisation) -> OrganisationInput:
         .values_list("pk", "journey_id", "offering__key")
     )
     touchpoints_of: dict[int, list[str]] = defaultdict(list)
+    touchpoint_names: dict[str, str] = {}
     through = JourneyStep.touchpoints.through
-    for step_id, touchpoint_key in (
+    for step_id, touchpoint_key, touchpoint_name in (
         through.objects.filter(journeystep__organisation=org)
         .order_by("touchpoint__key")
-        .values_list("journeystep_id", "touchpoint__key")
+        .values_list("journeystep_id", "touchpoint__key", "touchpoint__name")
     ):
         touchpoints_of[step_id].append(touchpoint_key)
+        touchpoint_names[touchpoint_key] = touchpoint_name
     steps_of: dict[int, list[StepInput]] = defaultdict(list)
     for step_id, journey_id, offering_key in step_rows:
         steps_of[journey_id].append(
@@ -120,4 +122,5 @@ def load_balance_input(organisation: Organisation) -> OrganisationInput:
         flags=flags,
         assessments=assessments,
         rounds=rounds,
+        touchpoints=tuple(sorted(touchpoint_names.items())),
     )

@@ -338,6 +338,15 @@ class BalanceReport(OrgOwned):
     method_version = models.PositiveIntegerField(null=True, blank=True)
     thresholds = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # The journeys laid out for the portfolio's pictures, kept with the report so an old
+    # report draws the journeys as they were (see assessments.portfolio.shapes).
+    shapes = models.JSONField(default=dict, blank=True)
+    # Headline figures copied out of ``result`` when it is stored, so history and trends
+    # read a few small columns instead of every report's whole result.
+    balance_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    open_flags = models.PositiveIntegerField(null=True, blank=True)
+    model_in_force = models.CharField(max_length=10, blank=True)
+    inferred_model = models.CharField(max_length=10, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
 
 from catalogue.models import (
     BusinessArea,
@@ -19,6 +20,8 @@ from catalogue.models import (
     Team,
 )
 
+from .balance import Thresholds, compute, report_to_dict
+from .loader import load_balance_input
 from .models import (
     Assessment,
     AssessmentRound,
@@ -270,6 +273,17 @@ def latest_ready_report(*, organisation: Organisation) -> BalanceReport | None:
     )
 
 
+def latest_ready_report_id(*, organisation: Organisation) -> int | None:
+    """The id of :func:`latest_ready_report`, without loading its result."""
+    return (
+        BalanceReport.objects.for_org(organisation)
+        .filter(status=ReportStatus.READY)
+        .order_by(F("generation").desc(nulls_last=True), "-computed_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def report_in_progress(*, organisation: Organisation) -> BalanceReport | None:
     return (
         BalanceReport.objects.for_org(organisation)
@@ -327,8 +341,136 @@ def report_state(*, organisation: Organisation) -> ReportState:
 def report_history(*, organisation: Organisation, limit: int = 12) -> list[BalanceReport]:
     return list(
         BalanceReport.objects.for_org(organisation)
-        .defer("result")  # the list needs the headline only
+        .defer("result", "shapes")  # the list needs the headline only
         .order_by("-requested_at", "-id")[:limit]
+    )
+
+
+# --- the portfolio: stored reports, their trend, comparisons and what-ifs ---------------------
+
+HEADLINE = (
+    "id",
+    "organisation_id",
+    "status",
+    "requested_at",
+    "computed_at",
+    "reason",
+    "generation",
+    "balance_score",
+    "open_flags",
+    "model_in_force",
+    "inferred_model",
+)
+
+
+def ready_reports(*, organisation: Organisation) -> QuerySet[BalanceReport]:
+    """The organisation's ready reports, newest first, headline columns only (a report's
+    whole result can be megabytes; lists never need it)."""
+    return (
+        BalanceReport.objects.for_org(organisation)
+        .filter(status=ReportStatus.READY)
+        .only(*HEADLINE)
+        .order_by("-computed_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One day on the trend: the last report computed that day."""
+
+    day: Any  # a date
+    report_id: int
+    score: int | None
+    open_flags: int
+
+
+TREND_DAYS = 30
+TREND_SCAN = 5000  # reports looked at for the trend: far more than 30 busy days produce
+
+
+def report_trend(
+    *, organisation: Organisation, upto: BalanceReport, days: int = TREND_DAYS
+) -> list[TrendPoint]:
+    """The balance score and open flags over the last ``days`` days that had a report, up
+    to and including ``upto``, oldest first: one query over a few small columns."""
+    rows = (
+        BalanceReport.objects.for_org(organisation)
+        .filter(status=ReportStatus.READY, computed_at__lte=upto.computed_at)
+        .order_by("-computed_at", "-id")
+        .values_list("id", "computed_at", "balance_score", "open_flags")[:TREND_SCAN]
+    )
+    points: dict[Any, TrendPoint] = {}
+    for report_id, computed_at, score, open_flags in rows:
+        day = timezone.localdate(computed_at)
+        if day in points:
+            continue  # newest first: the first seen is the day's last report
+        if len(points) == days:
+            break
+        points[day] = TrendPoint(day, report_id, score, open_flags or 0)
+    return sorted(points.values(), key=lambda p: p.day)
+
+
+def ready_report_result(*, organisation: Organisation) -> dict[str, Any] | None:
+    """The latest ready report's result when it covers the organisation as it is now."""
+    generation = organisation_generation(organisation)
+    row = (
+        BalanceReport.objects.for_org(organisation)
+        .filter(status=ReportStatus.READY, generation=generation)
+        .values_list("result", flat=True)
+        .first()
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The report as it is now and as it would be with some classifications changed."""
+
+    current: dict[str, Any]
+    proposed: dict[str, Any]
+    changes: tuple[tuple[str, str, str, str], ...]  # (key, name, from, to)
+
+
+def live_enabler_choices(*, organisation: Organisation) -> list[tuple[str, str, str]]:
+    """(key, name, classification) of the organisation's live enablers, by name."""
+    return [
+        (key, name, classification)
+        for key, name, classification in Enabler.objects.for_org(organisation)
+        .filter(lifecycle__in=LIVE)
+        .order_by("name", "key")
+        .values_list("key", "name", "classification")
+    ]
+
+
+def report_what_if(*, organisation: Organisation, changes: dict[str, str]) -> WhatIf:
+    """The report the organisation would get if the enablers in ``changes`` (key → new
+    classification) were classified so; nothing is stored or changed.
+
+    The current report is the stored one when it covers every change, else computed from the
+    same snapshot, so the two sides differ only by the classifications asked about.
+    """
+    thresholds = Thresholds.with_overrides(organisation.balance_settings or {})
+    snapshot = load_balance_input(organisation)
+    current = ready_report_result(organisation=organisation)
+    if current is None:
+        current = report_to_dict(compute(snapshot, thresholds))
+    enablers = {e.key: e for e in snapshot.enablers}
+    what_if = replace(
+        snapshot,
+        enablers=tuple(
+            replace(e, classification=changes[e.key]) if e.key in changes else e
+            for e in snapshot.enablers
+        ),
+    )
+    proposed = report_to_dict(compute(what_if, thresholds))
+    return WhatIf(
+        current=current,
+        proposed=proposed,
+        changes=tuple(
+            (key, enablers[key].name, enablers[key].classification, to)
+            for key, to in sorted(changes.items())
+            if key in enablers
+        ),
     )
 
 

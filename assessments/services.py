@@ -53,6 +53,7 @@ from .models import (
     RoundStatus,
 )
 from .orgfile import ImportSummary, import_organisation, parse_organisation_file
+from .portfolio.shapes import journey_shapes
 from .selectors import latest_ready_generation, organisation_generation, round_pairs
 
 log = logging.getLogger(__name__)
@@ -673,7 +674,18 @@ class Timings:
         return self.load_s + self.compute_s + self.store_s
 
 
-def _compute(organisation: Organisation) -> tuple[dict[str, Any], Thresholds, float, float]:
+@dataclass(frozen=True)
+class Computed:
+    """A report computed from the organisation as it is now, ready to store."""
+
+    result: dict[str, Any]
+    shapes: dict[str, Any]
+    thresholds: Thresholds
+    load_seconds: float
+    compute_seconds: float
+
+
+def _compute(organisation: Organisation) -> Computed:
     """The organisation's report as it is now, with the seconds spent loading and computing."""
     started = time.perf_counter()
     thresholds = thresholds_for(organisation)
@@ -682,17 +694,18 @@ def _compute(organisation: Organisation) -> tuple[dict[str, Any], Thresholds, fl
     if settings.BALANCE_COMPUTE_TEST_DELAY:
         # Test-only: widen the window in which a worker can be killed mid-recompute.
         time.sleep(settings.BALANCE_COMPUTE_TEST_DELAY)
-    result = report_to_dict(compute(snapshot, thresholds))
-    return result, thresholds, loaded - started, time.perf_counter() - loaded
+    report = compute(snapshot, thresholds)
+    return Computed(
+        result=report_to_dict(report),
+        shapes=journey_shapes(snapshot, report),
+        thresholds=thresholds,
+        load_seconds=loaded - started,
+        compute_seconds=time.perf_counter() - loaded,
+    )
 
 
 def _store(
-    report: BalanceReport,
-    generation: int,
-    result: dict[str, Any],
-    thresholds: Thresholds,
-    *,
-    even_if_covered: bool = False,
+    report: BalanceReport, generation: int, computed: Computed, *, even_if_covered: bool = False
 ) -> bool:
     """Store a computed result unless a report at least as new is already stored (or, with
     ``even_if_covered``, whatever is stored: an explicit command).
@@ -700,6 +713,7 @@ def _store(
     The organisation row is locked while checking and storing, so two recomputes finishing
     at once store one report per generation, and never one older than a stored one.
     """
+    result = computed.result
     with transaction.atomic():
         _lock_organisation(report.organisation)
         latest = latest_ready_generation(report.organisation_id)
@@ -710,8 +724,13 @@ def _store(
         report.generation = generation
         report.computed_at = timezone.now()
         report.method_version = result["method_version"]
-        report.thresholds = thresholds.as_dict()
+        report.thresholds = computed.thresholds.as_dict()
         report.result = result
+        report.shapes = computed.shapes
+        report.balance_score = result["balance_score"]
+        report.open_flags = result["counts"]["counting_flags"]
+        report.model_in_force = result["model_in_force"]
+        report.inferred_model = result["inferred_model"]
         report.error = ""
         report.save()
     return True
@@ -756,13 +775,13 @@ def report_run(*, report_id: int, task_id: str = "") -> str:
     report.save(update_fields=["generation"])
     try:
         started = time.perf_counter()
-        result, thresholds, _, _ = _compute(report.organisation)
+        computed = _compute(report.organisation)
     except DATABASE_ERRORS:
         raise  # the task retries; the report stays running for it
     except Exception as error:
         _fail(report, error)
         raise
-    stored = _store(report, generation, result, thresholds)
+    stored = _store(report, generation, computed)
     log.info(
         "Balance report %s for generation %s %s in %.3fs",
         report_id,
@@ -860,10 +879,12 @@ def report_compute_now(
     )
     assert report.generation is not None
     try:
-        result, thresholds, load_s, compute_s = _compute(organisation)
+        computed = _compute(organisation)
     except Exception as error:
         _fail(report, error)
         raise
     started = time.perf_counter()
-    _store(report, report.generation, result, thresholds, even_if_covered=True)
-    return report, Timings(load_s, compute_s, time.perf_counter() - started)
+    _store(report, report.generation, computed, even_if_covered=True)
+    return report, Timings(
+        computed.load_seconds, computed.compute_seconds, time.perf_counter() - started
+    )

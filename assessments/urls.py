@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import flags, notifications, reports, rounds
+from .views import flags, notifications, portfolio, reports, rounds
 
 app_name = "assessments"
 
@@ -18,6 +18,21 @@ urlpatterns = [
         name="report_csv",
     ),
     path(ORG + "balance/method/", reports.method, name="method"),
+    # The portfolio: pictures of a report, its history, comparisons, what-ifs, the PDF.
+    path(ORG + "portfolio/", portfolio.portfolio, name="portfolio"),
+    path(ORG + "portfolio/reports/", portfolio.report_list, name="report_list"),
+    path(
+        ORG + "portfolio/reports/<int:report_id>/",
+        portfolio.portfolio_report,
+        name="portfolio_report",
+    ),
+    path(
+        ORG + "portfolio/reports/<int:report_id>/portfolio.pdf",
+        portfolio.portfolio_pdf,
+        name="portfolio_pdf",
+    ),
+    path(ORG + "portfolio/compare/", portfolio.report_compare, name="report_compare"),
+    path(ORG + "portfolio/what-if/", portfolio.what_if, name="what_if"),
     path(ORG + "balance/thresholds/", reports.thresholds, name="thresholds"),
     path(ORG + "file/import/", reports.import_file, name="import_file"),
     path(ORG + "file/export/", reports.export_file, name="export_file"),

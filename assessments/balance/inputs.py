@@ -91,7 +91,9 @@ class OrganisationInput:
     """Everything about one organisation that the balance method reads.
 
     ``declared_model`` is group, track, stage or None; ``areas`` holds (key, name) of the
-    business areas; ``rounds`` holds round keys oldest first (the order they were opened).
+    business areas; ``rounds`` holds round keys oldest first (the order they were opened);
+    ``touchpoints`` holds (key, name) of the touchpoints steps pass (names for pictures; the
+    method itself reads only the keys on the steps).
     """
 
     declared_model: str | None
@@ -103,3 +105,4 @@ class OrganisationInput:
     flags: tuple[FlagInput, ...]
     assessments: tuple[AssessmentInput, ...]
     rounds: tuple[str, ...]
+    touchpoints: tuple[tuple[str, str], ...] = ()

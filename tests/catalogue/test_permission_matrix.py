@@ -153,6 +153,29 @@ def report_table(table: str) -> Builder:
     return build
 
 
+def ready_report_args(*, with_id: bool = True) -> Builder:
+    """A ready report of acme (its id as the argument, or none for the pages that show the
+    latest)."""
+
+    def build(c: Cast) -> list[Any]:
+        from assessments.services import report_compute_now
+
+        report, _ = report_compute_now(organisation=c.world.org)
+        return [report.pk] if with_id else []
+
+    return build
+
+
+def two_reports(c: Cast) -> list[Any]:
+    """Two ready reports of acme, for the comparison (ids go in the query, not the path)."""
+    from assessments.services import report_compute_now
+
+    first, _ = report_compute_now(organisation=c.world.org)
+    second, _ = report_compute_now(organisation=c.world.org)
+    c.query_args = [first.pk, second.pk]  # type: ignore[attr-defined]
+    return []
+
+
 def reports_asked(c: Cast) -> bool:
     # Asking counts as a change: the organisation's generation moves on (and a recompute
     # is queued after commit, which the matrix's transaction never reaches).
@@ -805,6 +828,15 @@ MATRIX: list[Entry] = [
     Row("assessments:recompute",     GET,  "",       "403 403 403 302 302"),
     Row("assessments:recompute",     POST, "",       LEAD_DONE, done=reports_asked),
     Row("assessments:method",        GET,  "",       READ),
+    # The portfolio: every member reads, compares, exports and runs a what-if.
+    Row("assessments:portfolio",        GET, "",       READ),
+    Row("assessments:portfolio",        GET, "shown",  READ, args=ready_report_args(with_id=False)),
+    Row("assessments:report_list",      GET, "",       READ, args=ready_report_args(with_id=False)),
+    Row("assessments:portfolio_report", GET, "stored", READ, args=ready_report_args()),
+    Row("assessments:portfolio_pdf",    GET, "stored", READ, args=ready_report_args()),
+    Row("assessments:report_compare",   GET, "two",    READ, args=two_reports, query="?a={0}&b={1}"),
+    Row("assessments:what_if",          GET, "",       READ),
+    Row("assessments:what_if",          GET, "asked",  READ, args=_none, query="?enabler_1=payments&to_1=independent"),
     Row("assessments:thresholds",    GET,  "",       ADMIN_PAGE),
     Row("assessments:thresholds",    POST, "",       ADMIN_DONE, data=thresholds_data,
         done=thresholds_changed),
@@ -937,7 +969,9 @@ def check_status(response: Any, expected: str, *, in_org: bool) -> None:
 def test_permission(cast: Cast, actor: str, entry: Entry) -> None:
     args = entry.args(cast)
     prefix = [cast.world.org.slug] if entry.in_org else []
-    url = reverse(entry.url_name, args=[*prefix, *args]) + entry.query
+    # A builder may leave ids for the query string (``{0}``) on the cast.
+    query = entry.query.format(*getattr(cast, "query_args", []))
+    url = reverse(entry.url_name, args=[*prefix, *args]) + query
     data = entry.data(cast) if entry.data else {}
     client = client_for(None if actor == "anonymous" else getattr(cast, actor))
 

@@ -66,12 +66,12 @@ def scene(transactional_db: None) -> Scene:
     )
 
 
-def sign_in(page: Page, username: str, path: str) -> None:
+def sign_in(page: Page, username: str, path: str, password: str = PASSWORD) -> None:
     """Open ``path``, get sent to the login form, sign in and land back on ``path``."""
     page.goto(path)
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 

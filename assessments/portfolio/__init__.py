@@ -1,0 +1,1 @@
+"""The portfolio report's pure Python parts (no Django): journey layouts, charts, comparisons."""
