@@ -4,6 +4,7 @@ and the balance reports computed from all of it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -367,3 +368,8 @@ class BalanceReport(OrgOwned):
 
     def __str__(self) -> str:
         return f"Balance report {self.pk} ({self.status})"
+
+    @property
+    def when(self) -> Any:
+        """When it was computed (when it was asked for, for one that never was)."""
+        return self.computed_at or self.requested_at

@@ -393,6 +393,8 @@ def report_trend(
 ) -> list[TrendPoint]:
     """The balance score and open flags over the last ``days`` days that had a report, up
     to and including ``upto``, oldest first: one query over a few small columns."""
+    if upto.computed_at is None:
+        return []  # never computed: nothing to draw a trend to
     rows = (
         BalanceReport.objects.for_org(organisation)
         .filter(status=ReportStatus.READY, computed_at__lte=upto.computed_at)

@@ -695,9 +695,15 @@ def _compute(organisation: Organisation) -> Computed:
         # Test-only: widen the window in which a worker can be killed mid-recompute.
         time.sleep(settings.BALANCE_COMPUTE_TEST_DELAY)
     report = compute(snapshot, thresholds)
+    try:
+        shapes = journey_shapes(snapshot, report)
+    except Exception:
+        # The pictures must never cost the report itself: store it without them.
+        log.exception("Journey layouts for %s failed", organisation.pk)
+        shapes = {}
     return Computed(
         result=report_to_dict(report),
-        shapes=journey_shapes(snapshot, report),
+        shapes=shapes,
         thresholds=thresholds,
         load_seconds=loaded - started,
         compute_seconds=time.perf_counter() - loaded,

@@ -848,10 +848,12 @@ def _stage_chart(
 
 def _stage_summary(stage: Mapping[str, Any]) -> str:
     stages = stage["stages"]
+    counts = sorted(s["journeys"] for s in stages)
+    each = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
     sentence = (
-        f"A staircase of the {_plural(len(stages), 'stage')} (offerings) that most of the "
-        f"{_plural(stage['journeys'], 'journey')} with steps pass, in the order journeys reach "
-        f"them, from {stages[0]['name']} to {stages[-1]['name']}"
+        f"A staircase of the {_plural(len(stages), 'stage')} (offerings) the most journeys "
+        f"pass ({each} of {_plural(stage['journeys'], 'journey')} each), in the order "
+        f"journeys typically reach them, from {stages[0]['name']} to {stages[-1]['name']}"
     )
     if stage["more_stages"]:
         sentence += f"; {stage['more_stages']} more not drawn"
@@ -1157,7 +1159,7 @@ def trend_chart(points: Sequence[TrendPoint], *, id_prefix: str = "chart") -> Ch
 def _trend_summary(points: Sequence[TrendPoint]) -> str:
     if len(points) < 2:
         so_far = "there is only one so far" if points else "there are none yet"
-        return f"A trend needs at least two reports; {so_far}."
+        return f"A trend needs reports on at least two days; {so_far}."
     first, last = points[0], points[-1]
     scored = [p for p in points if p.score is not None]
     if len(scored) >= 2:
@@ -1167,6 +1169,6 @@ def _trend_summary(points: Sequence[TrendPoint]) -> str:
     else:
         score = "there was no balance score (the delivery model was not known)"
     return (
-        f"Over {len(points)} reports, from {first.label} to {last.label}, {score}, "
+        f"Over {len(points)} days with reports, from {first.label} to {last.label}, {score}, "
         f"and open flags went from {first.open_flags} to {last.open_flags}."
     )

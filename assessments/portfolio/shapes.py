@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from statistics import median
 from typing import Any
 
 from assessments.balance.inputs import JourneyInput, OrganisationInput
@@ -225,23 +226,26 @@ def _track(journeys: Sequence[_Journey], names: dict[Element, str]) -> dict[str,
 
 
 def _stage(journeys: Sequence[_Journey], names: dict[Element, str]) -> dict[str, Any]:
-    starts: dict[str, Fraction] = {}
-    ends: dict[str, Fraction] = {}
-    passing: Counter[str] = Counter()
+    # Where a stage typically sits: the median of where each journey passes it. (The
+    # earliest start and latest end would stretch every shared stage across the whole axis
+    # in a large organisation.)
+    starts: dict[str, list[Fraction]] = {}
+    ends: dict[str, list[Fraction]] = {}
     for journey in journeys:
         for offering, (start, end) in journey.spans.items():
-            starts[offering] = min(starts.get(offering, start), start)
-            ends[offering] = max(ends.get(offering, end), end)
-            passing[offering] += 1
+            starts.setdefault(offering, []).append(start)
+            ends.setdefault(offering, []).append(end)
+    passing = {o: len(spans) for o, spans in starts.items()}
+    typical = {o: (Fraction(median(starts[o])), Fraction(median(ends[o]))) for o in passing}
     chosen = sorted(passing, key=lambda o: (-passing[o], o))[:MAX_STAGES]
-    staircase = sorted(chosen, key=lambda o: (starts[o], o))
+    staircase = sorted(chosen, key=lambda o: (typical[o][0], o))
     return {
         "stages": [
             {
                 "key": o,
                 "name": names.get((OFFERING, o), o),
-                "start": _number(starts[o]),
-                "end": _number(ends[o]),
+                "start": _number(typical[o][0]),
+                "end": _number(typical[o][1]),
                 "journeys": passing[o],
             }
             for o in staircase

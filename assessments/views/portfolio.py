@@ -3,6 +3,7 @@ of two reports, a what-if, and the PDF of the same pictures."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
 from catalogue.access import get_object_for_user
@@ -70,6 +72,23 @@ FINDING_KINDS = {
     ),
 }
 FINDINGS_SHOWN = 10  # per kind on the page; every finding is in the CSV download
+LISTED = 8  # enablers or journeys named in one finding on the page; the CSV has them all
+
+
+# Evidence that is a share of something (0 to 1) reads better as a percentage.
+SHARES = {"share", "repeatable_share", "upper_bound", "low", "high", "coverage"}
+
+
+def _evidence(name: str, value: Any, journey_names: dict[str, str]) -> Any:
+    """One piece of a finding's evidence in plain words: shares as percentages, journeys by
+    name, and a long list (say, the journeys of a selective commonality) cut short."""
+    if name in SHARES and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{Decimal(str(value * 100)).quantize(Decimal('1'), ROUND_HALF_UP)}%"
+    if name == "journeys" and isinstance(value, list):
+        value = [journey_names.get(key, key) for key in value]
+    if isinstance(value, list) and len(value) > LISTED:
+        return ", ".join(str(v) for v in value[:LISTED]) + f" and {len(value) - LISTED} more"
+    return value
 
 
 def _crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, str]]:
@@ -87,13 +106,17 @@ def default_shape(result: dict[str, Any]) -> str:
     return "track"
 
 
+def _names(result: dict[str, Any], table: str) -> dict[str, str]:
+    """Key → name of a report's enablers (``enablers``) or journeys (``mix_by_journey``)."""
+    return {key: values.get("name") or key for key, values in (result.get(table) or {}).items()}
+
+
 def grouped_findings(
     result: dict[str, Any], *, shown: int = FINDINGS_SHOWN
 ) -> list[dict[str, Any]]:
     """Findings grouped by kind, in the order the report ranks them, with enabler names."""
-    names = {
-        key: values.get("name") or key for key, values in (result.get("enablers") or {}).items()
-    }
+    names = _names(result, "enablers")
+    journey_names = _names(result, "mix_by_journey")
     groups: dict[str, dict[str, Any]] = {}
     for finding in result.get("findings") or ():
         kind = finding["kind"]
@@ -112,12 +135,17 @@ def grouped_findings(
         severity = finding["severity"]
         group["severities"][severity] = group["severities"].get(severity, 0) + 1
         if len(group["items"]) < shown:
+            keys = finding["enablers"]
             group["items"].append(
                 {
                     "severity": severity,
                     "message": finding["message"],
-                    "enablers": [(key, names.get(key, key)) for key in finding["enablers"]],
-                    "evidence": list((finding.get("evidence") or {}).items()),
+                    "enablers": [(key, names.get(key, key)) for key in keys[:LISTED]],
+                    "more_enablers": max(0, len(keys) - LISTED),
+                    "evidence": [
+                        (name, _evidence(name, value, journey_names))
+                        for name, value in (finding.get("evidence") or {}).items()
+                    ],
                 }
             )
     for group in groups.values():
@@ -132,10 +160,7 @@ def portfolio_context(
     result = report.result
     ranges = result.get("expected_ranges")
     shape = shape if shape in SHAPES else default_shape(result)
-    journey_names = {
-        key: values.get("name") or key
-        for key, values in (result.get("mix_by_journey") or {}).items()
-    }
+    journey_names = _names(result, "mix_by_journey")
     trend = selectors.report_trend(organisation=organisation, upto=report)
     figures = {
         "mix": charts.mix_chart(result.get("mix") or {}, ranges, id_prefix="mix"),
@@ -171,15 +196,18 @@ def portfolio_context(
     }
 
 
-def _ready_report(request: HttpRequest, report_id: int) -> BalanceReport:
+def _ready_report(request: HttpRequest, report_id: int, *, headline: bool = False) -> BalanceReport:
     """One of the organisation's ready reports; 404 for anything else (another
-    organisation's, a missing one, or one still pending or failed)."""
-    report = get_object_for_user(
-        request.membership,  # type: ignore[attr-defined]
-        BalanceReport.objects.filter(status=ReportStatus.READY),
-        pk=report_id,
-    )
-    return report
+    organisation's, a missing one, or one still pending or failed). With ``headline``,
+    only its small columns are read."""
+    reports = BalanceReport.objects.filter(status=ReportStatus.READY)
+    if headline:
+        reports = reports.only(*selectors.HEADLINE)
+    return get_object_for_user(request.membership, reports, pk=report_id)  # type: ignore[attr-defined]
+
+
+def _local(moment: Any) -> str:
+    return dateformat.format(timezone.localtime(moment), "j M Y, H:i")
 
 
 def _render_portfolio(
@@ -191,7 +219,7 @@ def _render_portfolio(
         context |= portfolio_context(organisation, report, shape=request.GET.get("shape"))
         newest = selectors.latest_ready_report_id(organisation=organisation)
         context["is_newest"] = newest == report.pk
-    label = "Portfolio" if latest else f"Report of {report.computed_at:%-d %b %Y, %H:%M}"  # type: ignore[union-attr]
+    label = "Portfolio" if latest else f"Report of {_local(report.when)}"  # type: ignore[union-attr]
     context["crumbs"] = (
         _crumbs(request)[:-1] + [("Portfolio", "")]
         if latest
@@ -232,7 +260,8 @@ def portfolio_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
         messages.error(request, f"The PDF could not be made on this server. {error}")
         return redirect("assessments:portfolio_report", organisation.slug, report.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"{slugify(organisation.name) or organisation.slug}-portfolio-{report.computed_at:%Y-%m-%d}-{report.pk}.pdf"
+    day = timezone.localtime(report.when).date().isoformat()
+    name = f"{slugify(organisation.name) or organisation.slug}-portfolio-{day}-{report.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -279,7 +308,7 @@ def _picked(request: HttpRequest, name: str) -> tuple[BalanceReport | None, str]
     if not raw.isdigit():
         return None, f"The {label} report “{raw}” is not a report number."
     try:
-        return _ready_report(request, int(raw)), ""
+        return _ready_report(request, int(raw), headline=True), ""
     except Http404:
         return None, f"There is no ready report number {raw} in this organisation."
 
@@ -306,10 +335,14 @@ def report_compare(request: HttpRequest) -> HttpResponse:
         "b": request.GET.get("b", ""),
     }
     if not errors and first and second:
-        before, after = sorted((first, second), key=lambda r: (r.computed_at, r.pk))
-        # The headline columns are enough to pick; the comparison needs both results.
-        before.refresh_from_db(fields=["result"])
-        after.refresh_from_db(fields=["result"])
+        before, after = sorted((first, second), key=lambda r: (r.when, r.pk))
+        # Picked on their headline columns; each whole result is read once, here.
+        results = dict(
+            BalanceReport.objects.for_org(organisation)
+            .filter(pk__in=[before.pk, after.pk])
+            .values_list("pk", "result")
+        )
+        before.result, after.result = results[before.pk], results[after.pk]
         context |= {
             "before": before,
             "after": after,

@@ -1,3 +1,4 @@
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -20,10 +21,11 @@ def words(value: Any) -> str:
 
 @register.filter
 def percent(value: Any) -> str:
-    """A share (0..1) as a whole percentage."""
+    """A share (0..1) as a whole percentage, rounded half up (as the charts round it)."""
     if value is None or value == "":
         return "—"
-    return f"{round(float(value) * 100)}%"
+    whole = (Decimal(str(value)) * 100).quantize(Decimal("1"), ROUND_HALF_UP)
+    return f"{whole}%"
 
 
 @register.filter

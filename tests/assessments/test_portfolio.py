@@ -114,6 +114,9 @@ def _portfolio_queries(cast: Cast) -> int:
 def test_the_portfolio_runs_the_same_queries_whatever_the_size(cast: Cast) -> None:
     compute(cast)
     small = _portfolio_queries(cast)
+    # Session, user, membership, unread notifications, the report, its trend, the newest
+    # report's id, and one to spare.
+    assert small <= 8
 
     org = cast.world.org
     areas = [f.AreaFactory(organisation=org) for _ in range(3)]
@@ -356,3 +359,28 @@ def test_the_pdf_holds_the_report_and_its_charts(cast: Cast) -> None:
     assert "Payments" in text  # the pressure chart
     assert "Weekly shop" in text  # the journey picture
     assert "Page 1 of" in text
+
+
+def test_evidence_reads_in_plain_words(cast: Cast) -> None:
+    report = compute(cast)
+    mix = [f for f in report.result["findings"] if f["kind"] == "mix_out_of_range"]
+    assert any(f["evidence"]["classification"] == "common" for f in mix)  # both are common
+
+    html = client_for(cast.viewer).get(url("portfolio")).content.decode()
+
+    assert "share 100%" in html  # not 1.0
+    assert "low 40% · high 60%" in html
+
+
+def test_without_a_delivery_model_the_page_says_there_is_no_range(cast: Cast) -> None:
+    m.Organisation.objects.filter(pk=cast.world.org.pk).update(delivery_model="")
+    cast.world.org.refresh_from_db()
+    m.Journey.objects.for_org(cast.world.org).all().delete()
+    report = compute(cast)
+    assert report.result["model_in_force"] == "unknown"
+
+    html = client_for(cast.viewer).get(url("portfolio")).content.decode()
+
+    assert "No expected ranges yet" in html
+    assert "The journeys do not show a delivery model yet" in html
+    assert "expected for the <strong>unknown</strong>" not in html

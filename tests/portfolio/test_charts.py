@@ -384,9 +384,10 @@ def test_stage_draws_a_staircase_from_start_to_end_of_journey():
     assert "Offering pool" in text and "2 journeys" in text
     assert chart.headers == ("Stage", "Journeys passing it", "From", "To")
     assert chart.rows == (
-        ("Offering gym", "2", "0%", "100%"),
-        ("Offering pool", "2", "0%", "100%"),
+        # Where journeys typically pass each stage (the median of their spans), earliest first.
         ("Offering spa", "1", "0%", "50%"),
+        ("Offering gym", "2", "25%", "100%"),
+        ("Offering pool", "2", "25%", "75%"),
     )
 
 
@@ -510,7 +511,7 @@ def test_trend_draws_score_and_flags_with_gaps_for_missing_scores():
     assert "Balance score" in text and "Open flags" in text and "2027 Q1" in text
     assert chart.rows[2] == ("2026 Q3", "no score", "5")
     assert chart.summary == (
-        "Over 5 reports, from 2026 Q1 to 2027 Q1, the balance score went from 50 to 78, "
+        "Over 5 days with reports, from 2026 Q1 to 2027 Q1, the balance score went from 50 to 78, "
         "and open flags went from 6 to 2."
     )
 
@@ -529,5 +530,5 @@ def test_trend_thins_its_labels_but_keeps_the_latest():
 )
 def test_a_trend_needs_two_reports(points, so_far):
     chart = trend_chart(points)
-    assert chart.summary == f"A trend needs at least two reports; {so_far}."
+    assert chart.summary == f"A trend needs reports on at least two days; {so_far}."
     assert len(tags(chart, "circle")) == 2 * len(points)
