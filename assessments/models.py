@@ -222,6 +222,19 @@ class Decision(OrgOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What motivated it: open flags and the report the decision answers.
+    flags = models.ManyToManyField(BottleneckFlag, blank=True, related_name="decisions")
+    report = models.ForeignKey(
+        "BalanceReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+    # A merge: on acceptance the ``merge_from`` enablers' usages, flags and assessments move
+    # to ``merge_into``, which becomes common, and they are retired.
+    merge_into = models.ForeignKey(
+        Enabler, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    merge_from = models.ManyToManyField(Enabler, blank=True, related_name="merged_by_decisions")
+    # The review date a reminder went out for (once per decision and review date).
+    review_reminded_on = models.DateField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(m2m_fields=[enablers])
 
@@ -240,6 +253,14 @@ class Decision(OrgOwned):
     @property
     def reference(self) -> str:
         return f"DEC-{self.number:03d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:decision_detail", args=[org_slug(self), self.key])
+
+    @property
+    def is_open(self) -> bool:
+        """Proposed: its text and changes may still be edited, and it may be decided."""
+        return self.status == DecisionStatus.PROPOSED
 
 
 class DecisionChange(OrgOwned):
@@ -264,6 +285,7 @@ class NotificationKind(models.TextChoices):
     FLAG_RESOLVED = "flag_resolved", "Flag resolved"
     FLAG_REOPENED = "flag_reopened", "Flag reopened"
     ROUND_REMINDER = "round_reminder", "Assessment reminder"
+    DECISION_REVIEW = "decision_review", "Decision due for review"
 
 
 class Notification(OrgOwned):
@@ -283,6 +305,13 @@ class Notification(OrgOwned):
     )
     round = models.ForeignKey(
         AssessmentRound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    decision = models.ForeignKey(
+        Decision,
         on_delete=models.CASCADE,
         null=True,
         blank=True,

@@ -21,17 +21,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalogue.access import ensure_same_organisation
 from catalogue.models import (
+    Classification,
     Enabler,
+    EnablerUsage,
     Journey,
+    Lifecycle,
     Membership,
     Offering,
     Organisation,
+    Role,
     Team,
     TeamMembership,
 )
@@ -44,6 +48,9 @@ from .models import (
     AssessmentRound,
     BalanceReport,
     BottleneckFlag,
+    Decision,
+    DecisionChange,
+    DecisionStatus,
     FlagAction,
     FlagComment,
     FlagStatus,
@@ -894,3 +901,298 @@ def report_compute_now(
     return report, Timings(
         computed.load_seconds, computed.compute_seconds, time.perf_counter() - started
     )
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+class DecisionError(ValueError):
+    """A decision cannot be made or changed as asked; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    """What a person writes in a decision (the form's cleaned data, or an imported file)."""
+
+    title: str
+    context: str = ""
+    options: str = ""
+    decision: str = ""
+    consequences: str = ""
+    review_on: date | None = None
+    enablers: tuple[Enabler, ...] = ()
+    # (enabler, to): "from" is the enabler's classification when the change is written.
+    changes: tuple[tuple[Enabler, str], ...] = ()
+    flags: tuple[BottleneckFlag, ...] = ()
+    report: BalanceReport | None = None
+    supersedes: Decision | None = None
+    merge_into: Enabler | None = None
+    merge_from: tuple[Enabler, ...] = ()
+
+
+def _check_draft(organisation: Organisation, draft: DecisionDraft, *, number: int | None) -> None:
+    ensure_same_organisation(
+        organisation,
+        *draft.enablers,
+        *(enabler for enabler, _ in draft.changes),
+        *draft.flags,
+        *draft.merge_from,
+        *[x for x in (draft.report, draft.supersedes, draft.merge_into) if x is not None],
+    )
+    if draft.supersedes is not None:
+        if draft.supersedes.number == number:
+            raise DecisionError("A decision cannot supersede itself.")
+        if draft.supersedes.status in (DecisionStatus.REJECTED, DecisionStatus.SUPERSEDED):
+            raise DecisionError(
+                f"{draft.supersedes.reference} was {draft.supersedes.status}: only a proposed or "
+                "accepted decision can be superseded."
+            )
+    if draft.merge_from and draft.merge_into is None:
+        raise DecisionError("Choose the enabler the others are merged into.")
+    if draft.merge_into is not None and draft.merge_into in draft.merge_from:
+        raise DecisionError(f"{draft.merge_into.name} cannot be merged into itself.")
+
+
+def _write_draft(decision: Decision, draft: DecisionDraft) -> None:
+    """Store the text, links and changes of a decision that is still proposed."""
+    for field in ("title", "context", "options", "decision", "consequences", "review_on"):
+        setattr(decision, field, getattr(draft, field))
+    decision.report = draft.report
+    decision.supersedes = draft.supersedes
+    decision.merge_into = draft.merge_into
+    decision.save()
+    affected = {e.pk: e for e in (*draft.enablers, *(e for e, _ in draft.changes))}
+    affected |= {e.pk: e for e in draft.merge_from}
+    if draft.merge_into is not None:
+        affected[draft.merge_into.pk] = draft.merge_into
+    decision.enablers.set(list(affected.values()))
+    decision.flags.set(list(draft.flags))
+    decision.merge_from.set(list(draft.merge_from))
+    DecisionChange.objects.for_org(decision.organisation).filter(decision=decision).delete()
+    DecisionChange.objects.for_org(decision.organisation).bulk_create(
+        DecisionChange(
+            organisation=decision.organisation,
+            decision=decision,
+            enabler=enabler,
+            from_classification=enabler.classification,
+            to_classification=to,
+            position=position,
+        )
+        for position, (enabler, to) in enumerate(draft.changes)
+    )
+
+
+def decision_propose(
+    *, organisation: Organisation, draft: DecisionDraft, actor: Actor
+) -> Decision:
+    """Record a proposed decision, numbered after the organisation's highest (DEC-001, …)."""
+    with transaction.atomic():
+        _lock_organisation(organisation)  # numbers and keys are unique: pick them under it
+        number = (
+            Decision.objects.for_org(organisation).aggregate(top=Max("number"))["top"] or 0
+        ) + 1
+        _check_draft(organisation, draft, number=number)
+        key = f"dec-{number:03d}"
+        if Decision.objects.for_org(organisation).filter(key=key).exists():
+            key = unique_key(model=Decision, organisation=organisation, name=key, length=40)
+        decision = Decision(
+            organisation=organisation,
+            key=key,
+            number=number,
+            status=DecisionStatus.PROPOSED,
+            proposed_by=_user(actor),
+        )
+        decision._history_user = _user(actor)  # type: ignore[attr-defined]
+        _write_draft(decision, draft)
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"{decision.reference} proposed: {decision.title}",
+            url=decision.get_absolute_url(),
+        )
+    return decision
+
+
+def decision_update(*, decision: Decision, draft: DecisionDraft, actor: Actor) -> Decision:
+    """Change a proposed decision. Once decided its text stands; supersede it instead."""
+    with transaction.atomic():
+        _lock_organisation(decision.organisation)
+        current = Decision.objects.for_org(decision.organisation).get(pk=decision.pk)
+        if not current.is_open:
+            raise DecisionError(
+                f"{current.reference} is {current.status}: its text can no longer be changed. "
+                "Propose a new decision that supersedes it."
+            )
+        _check_draft(decision.organisation, draft, number=current.number)
+        current._history_user = _user(actor)  # type: ignore[attr-defined]
+        _write_draft(current, draft)
+    return current
+
+
+def _stale_changes(decision: Decision) -> list[str]:
+    stale = []
+    for change in decision.changes.select_related("enabler"):
+        enabler = change.enabler
+        if enabler.classification != change.from_classification:
+            stale.append(
+                f"{enabler.name} is now {enabler.classification}, not "
+                f"{change.from_classification} as the change from "
+                f"{change.from_classification} to {change.to_classification} expects"
+            )
+    return stale
+
+
+def _move_to(organisation: Organisation, keep: Enabler, gone: Enabler) -> None:
+    """Move one merged enabler's usages, flags and assessments to the one that remains;
+    where both already have the same usage or assessment, the remaining one's is kept."""
+    usages = EnablerUsage.objects.for_org(organisation)
+    kept_offerings = set(usages.filter(enabler=keep).values_list("offering_id", flat=True))
+    usages.filter(enabler=gone, offering_id__in=kept_offerings).delete()
+    usages.filter(enabler=gone).update(enabler=keep)
+    BottleneckFlag.objects.for_org(organisation).filter(enabler=gone).update(enabler=keep)
+    assessments = Assessment.objects.for_org(organisation)
+    kept = set(assessments.filter(enabler=keep).values_list("round_id", "team_id"))
+    for pk, round_id, team_id in assessments.filter(enabler=gone).values_list(
+        "pk", "round_id", "team_id"
+    ):
+        if (round_id, team_id) in kept:
+            assessments.filter(pk=pk).delete()
+        else:
+            assessments.filter(pk=pk).update(enabler=keep)
+
+
+def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
+    """Accept a proposed decision and apply it in the same transaction: its classification
+    changes, its merge, and the decision it supersedes. Refused, with nothing changed, when
+    an enabler's classification no longer matches a change's "from"."""
+    organisation = decision.organisation
+    with transaction.atomic():
+        _lock_organisation(organisation)
+        current = Decision.objects.for_org(organisation).get(pk=decision.pk)
+        if not current.is_open:
+            raise DecisionError(f"{current.reference} is already {current.status}.")
+        stale = _stale_changes(current)
+        if stale:
+            raise DecisionError(
+                f"{current.reference} cannot be accepted: " + "; ".join(stale) + ". "
+                "Edit the decision so its changes start from the classifications as they are."
+            )
+        older = current.supersedes
+        if older is not None and older.status not in (
+            DecisionStatus.PROPOSED,
+            DecisionStatus.ACCEPTED,
+        ):
+            raise DecisionError(
+                f"{older.reference} was {older.status}: a decision cannot supersede it."
+            )
+        user = _user(actor)
+        reason = f"{current.reference} accepted"
+        for change in current.changes.select_related("enabler"):
+            enabler = change.enabler
+            enabler.classification = change.to_classification
+            enabler._history_user = user  # type: ignore[attr-defined]
+            enabler._change_reason = reason  # type: ignore[attr-defined]
+            enabler.save()
+        if current.merge_into is not None:
+            keep = current.merge_into
+            for gone in current.merge_from.all():
+                _move_to(organisation, keep, gone)
+                gone.lifecycle = Lifecycle.RETIRED
+                gone._history_user = user  # type: ignore[attr-defined]
+                gone._change_reason = f"{reason}: merged into {keep.key}"[:100]  # type: ignore[attr-defined]
+                gone.save()
+            keep.refresh_from_db()
+            keep.classification = Classification.COMMON
+            keep._history_user = user  # type: ignore[attr-defined]
+            keep._change_reason = f"{reason}: merge"  # type: ignore[attr-defined]
+            keep.save()
+        if older is not None:
+            older.status = DecisionStatus.SUPERSEDED
+            older._history_user = user  # type: ignore[attr-defined]
+            older.save(update_fields=["status"])
+        current.status = DecisionStatus.ACCEPTED
+        current.decided_by = user
+        current.decided_on = timezone.localdate()
+        current._history_user = user  # type: ignore[attr-defined]
+        current.save()
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"{current.reference} accepted: {current.title}",
+            url=current.get_absolute_url(),
+        )
+        if current.changes.exists() or current.merge_into_id is not None:
+            inputs_changed(organisation=organisation, reason=reason)
+    return current
+
+
+def decision_reject(*, decision: Decision, actor: Actor) -> Decision:
+    """Reject a proposed decision; nothing it proposes is applied."""
+    with transaction.atomic():
+        _lock_organisation(decision.organisation)
+        current = Decision.objects.for_org(decision.organisation).get(pk=decision.pk)
+        if not current.is_open:
+            raise DecisionError(f"{current.reference} is already {current.status}.")
+        current.status = DecisionStatus.REJECTED
+        current.decided_by = _user(actor)
+        current.decided_on = timezone.localdate()
+        current._history_user = _user(actor)  # type: ignore[attr-defined]
+        current.save()
+        record_change(
+            organisation=decision.organisation,
+            actor=actor,
+            summary=f"{current.reference} rejected: {current.title}",
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+def decision_reviews_remind(*, today: date | None = None) -> int:
+    """Tell a decision's proposer and the organisation's leadership when its review date
+    has passed: once per decision and review date. Returns how many people were told."""
+    today = today or timezone.localdate()
+    due = (
+        Decision.objects.unscoped()  # a periodic job over every organisation
+        .filter(status=DecisionStatus.ACCEPTED, review_on__lt=today)
+        .exclude(review_reminded_on=F("review_on"))
+        .select_related("organisation", "proposed_by")
+    )
+    told = 0
+    for decision in due:
+        organisation = decision.organisation
+        with transaction.atomic():
+            claimed = (
+                Decision.objects.for_org(organisation)
+                .filter(pk=decision.pk, review_on=decision.review_on)
+                .exclude(review_reminded_on=F("review_on"))
+                .update(review_reminded_on=F("review_on"))
+            )
+            if not claimed:
+                continue
+            leaders = (
+                get_user_model()
+                .objects.filter(
+                    is_active=True,
+                    memberships__organisation=organisation,
+                    memberships__role__in=[Role.LEADERSHIP, Role.ADMIN],
+                )
+                .order_by("pk")
+            )
+            recipients = {user.pk: user for user in leaders}
+            if decision.proposed_by is not None and decision.proposed_by.is_active:
+                recipients.setdefault(decision.proposed_by.pk, decision.proposed_by)
+            assert decision.review_on is not None
+            Notification.objects.for_org(organisation).bulk_create(
+                Notification(
+                    organisation=organisation,
+                    recipient=user,
+                    kind=NotificationKind.DECISION_REVIEW,
+                    text=f"{decision.reference} “{decision.title}” was due for review on "
+                    f"{decision.review_on.day} {decision.review_on:%B %Y}"[:300],
+                    url=decision.get_absolute_url(),
+                    decision=decision,
+                )
+                for user in recipients.values()
+            )
+            told += len(recipients)
+    return told
