@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from catalogue.forms import form_helper
 from catalogue.models import (
@@ -18,7 +19,15 @@ from catalogue.models import (
 )
 
 from .balance import THRESHOLD_NAMES, Thresholds
-from .models import Severity
+from .models import (
+    BalanceReport,
+    BottleneckFlag,
+    Decision,
+    DecisionStatus,
+    FlagStatus,
+    Severity,
+)
+from .services import DecisionDraft
 
 THRESHOLD_HELP = {
     "link_threshold": "Two journeys are linked when their overlap is at least this (0 to 1).",
@@ -305,4 +314,190 @@ class WhatIfForm(forms.Form):
         if not changes and not self.errors:
             raise forms.ValidationError("Choose at least one enabler and what it would become.")
         self.changes = changes
+        return cleaned
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+DECISION_CHANGE_ROWS = 5
+
+
+def _text(label: str, help_text: str = "", rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+class DecisionForm(forms.Form):
+    """Propose or edit a decision. Choices come from the organisation; ``decision`` is the
+    one being edited (it cannot supersede itself). ``clean()`` leaves a ``DecisionDraft`` in
+    ``self.draft``."""
+
+    title = forms.CharField(max_length=200, help_text="One line: what is decided.")
+    context = _text("Context", "What is happening, and why a decision is needed.")
+    options = _text("Options considered", "The choices weighed, with what speaks for each.")
+    decision = _text("The decision", "What will be done.")
+    consequences = _text("Consequences", "What becomes easier, and what becomes harder.")
+    review_on = forms.DateField(
+        label="Review date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Optional. The proposer and leadership are reminded once it has passed.",
+    )
+    enablers = forms.ModelMultipleChoiceField(
+        queryset=Enabler.objects.none(),
+        to_field_name="key",
+        required=False,
+        label="Enablers affected",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Enablers changed or merged below are added for you.",
+    )
+    flags = forms.ModelMultipleChoiceField(
+        queryset=BottleneckFlag.objects.none(),
+        to_field_name="key",
+        required=False,
+        label="Bottleneck flags that motivated it",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    supersedes = forms.ModelChoiceField(
+        queryset=Decision.objects.none(),
+        to_field_name="key",
+        required=False,
+        empty_label="Nothing",
+        help_text="A proposed or accepted decision this one replaces once accepted.",
+    )
+    merge_into = forms.ModelChoiceField(
+        queryset=Enabler.objects.none(),
+        to_field_name="key",
+        required=False,
+        label="Merge into",
+        empty_label="No merge",
+        help_text="On acceptance the enablers below move their usages, flags and assessments "
+        "to this one, which becomes common, and are retired.",
+    )
+    merge_from = forms.ModelMultipleChoiceField(
+        queryset=Enabler.objects.none(),
+        to_field_name="key",
+        required=False,
+        label="Enablers merged into it",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    report = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        decision: Decision | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        enablers = Enabler.objects.for_org(organisation).order_by("name")
+        live = enablers.filter(lifecycle__in=(Lifecycle.PROPOSED, Lifecycle.ACTIVE))
+        self.fields["enablers"].queryset = enablers  # type: ignore[attr-defined]
+        self.fields["merge_into"].queryset = live  # type: ignore[attr-defined]
+        self.fields["merge_from"].queryset = live  # type: ignore[attr-defined]
+        flags = BottleneckFlag.objects.for_org(organisation).filter(
+            status__in=(FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+        )
+        if decision is not None:  # the flags it already names stay choosable once resolved
+            flags = BottleneckFlag.objects.for_org(organisation).filter(
+                Q(pk__in=flags.values("pk")) | Q(pk__in=decision.flags.values("pk"))
+            )
+        self.fields["flags"].queryset = flags.select_related("enabler").order_by(  # type: ignore[attr-defined]
+            "-raised_at"
+        )
+        self.fields["flags"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda flag: f"{flag.summary} ({flag.enabler.name})"
+        )
+        superseding = Decision.objects.for_org(organisation).filter(
+            status__in=(DecisionStatus.PROPOSED, DecisionStatus.ACCEPTED)
+        )
+        if decision is not None:
+            superseding = superseding.exclude(pk=decision.pk)
+        self.fields["supersedes"].queryset = superseding.order_by("-number")  # type: ignore[attr-defined]
+        # Changes: typed as a key or as a name (the list suggests names), as in the what-if.
+        self.live = {e.key: e for e in live}
+        self.by_name = {e.name.strip().lower(): e.key for e in self.live.values()}
+        for row in range(1, DECISION_CHANGE_ROWS + 1):
+            self.fields[f"enabler_{row}"] = forms.CharField(
+                label=f"Enabler {row}",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"list": "decision-enablers", "autocomplete": "off"}),
+            )
+            self.fields[f"to_{row}"] = forms.ChoiceField(
+                label=f"Becomes ({row})",
+                required=False,
+                choices=[("", "Choose…"), *Classification.choices],
+            )
+        self.helper = form_helper()
+        self.draft: DecisionDraft | None = None
+
+    def change_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"enabler_{n}"], self[f"to_{n}"]) for n in range(1, DECISION_CHANGE_ROWS + 1)]
+
+    def _enabler(self, typed: str) -> Enabler | None:
+        key = typed if typed in self.live else self.by_name.get(typed.strip().lower())
+        return self.live.get(key) if key else None
+
+    def clean_report(self) -> BalanceReport | None:
+        report_id = self.cleaned_data.get("report")
+        if not report_id:
+            return None
+        # Hidden, carried from the report a decision was started from: one that is gone (or
+        # never was this organisation's) is dropped rather than shown as an error.
+        try:
+            return BalanceReport.objects.for_org(self.organisation).filter(pk=report_id).first()
+        except (OverflowError, ValueError):
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        changes: dict[str, tuple[Enabler, str]] = {}
+        for row in range(1, DECISION_CHANGE_ROWS + 1):
+            typed = (cleaned.get(f"enabler_{row}") or "").strip()
+            to = cleaned.get(f"to_{row}") or ""
+            if not typed and not to:
+                continue
+            if not typed:
+                self.add_error(f"enabler_{row}", "Choose the enabler to change.")
+                continue
+            enabler = self._enabler(typed)
+            if enabler is None:
+                self.add_error(
+                    f"enabler_{row}",
+                    f"No proposed or active enabler is called “{typed}”. Pick one from the list.",
+                )
+                continue
+            if not to:
+                self.add_error(f"to_{row}", f"Choose what {enabler.name} becomes.")
+            elif enabler.key in changes:
+                self.add_error(f"enabler_{row}", f"{enabler.name} is already changed above.")
+            elif to == enabler.classification:
+                self.add_error(f"to_{row}", f"{enabler.name} is already {to}.")
+            else:
+                changes[enabler.key] = (enabler, to)
+        if self.errors:
+            return cleaned
+        self.draft = DecisionDraft(
+            title=cleaned["title"],
+            context=cleaned.get("context", ""),
+            options=cleaned.get("options", ""),
+            decision=cleaned.get("decision", ""),
+            consequences=cleaned.get("consequences", ""),
+            review_on=cleaned.get("review_on"),
+            enablers=tuple(cleaned.get("enablers") or ()),
+            changes=tuple(changes.values()),
+            flags=tuple(cleaned.get("flags") or ()),
+            report=cleaned.get("report"),
+            supersedes=cleaned.get("supersedes"),
+            merge_into=cleaned.get("merge_into"),
+            merge_from=tuple(cleaned.get("merge_from") or ()),
+        )
         return cleaned

@@ -233,6 +233,8 @@ class Decision(OrgOwned):
         Enabler, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     merge_from = models.ManyToManyField(Enabler, blank=True, related_name="merged_by_decisions")
+    # Who decided, as written in an imported file (people who may have no login here).
+    decision_makers = models.CharField(max_length=300, blank=True)
     # The review date a reminder went out for (once per decision and review date).
     review_reminded_on = models.DateField(null=True, blank=True, editable=False)
 

@@ -132,7 +132,27 @@ def team_flags(request: HttpRequest, team: Team) -> Panel:
     )
 
 
+def enabler_decisions(request: HttpRequest, enabler: Enabler) -> Panel:
+    """The decisions that affect the enabler, newest first, each with its change for it."""
+    slug = enabler.organisation.slug
+    decisions, more = selectors.decisions_for_enabler(enabler=enabler, limit=ROWS)
+    membership = request.membership  # type: ignore[attr-defined]
+    return Panel(
+        "assessments/decisions/_panel.html",
+        {
+            "enabler": enabler,
+            "decisions": decisions,
+            "more": more,
+            "all_url": _url("assessments:decision_list", slug, enabler=enabler.key),
+            "propose_url": _url("assessments:decision_new", slug, enabler=enabler.key)
+            if can(membership, "decision.propose")
+            else "",
+        },
+    )
+
+
 def register_panels() -> None:
     register("enabler", enabler_flags)
+    register("enabler", enabler_decisions)
     register("offering", offering_flags)
     register("team", team_flags)

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalogue.models import (
@@ -27,6 +27,9 @@ from .models import (
     AssessmentRound,
     BalanceReport,
     BottleneckFlag,
+    Decision,
+    DecisionChange,
+    DecisionStatus,
     FlagStatus,
     Notification,
     ReportStatus,
@@ -583,3 +586,172 @@ def member_teams(*, organisation: Organisation, team_ids: set[int]) -> list[Team
     if not team_ids:
         return []
     return list(Team.objects.for_org(organisation).filter(pk__in=team_ids).order_by("name"))
+
+
+# --- the decision register -------------------------------------------------------------------
+
+
+class DecisionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Search", help_text="Words in the title, context or decision."
+    )
+    status = django_filters.ChoiceFilter(choices=DecisionStatus.choices, empty_label="Any status")
+    area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.none(),
+        label="Business area",
+        method="in_area",
+        empty_label="Any area",
+        to_field_name="key",
+        help_text="Decisions on enablers used by an offering in this area.",
+    )
+    enabler = django_filters.ModelChoiceFilter(
+        queryset=Enabler.objects.none(),
+        field_name="enablers",
+        empty_label="Any enabler",
+        to_field_name="key",
+    )
+    review_due = django_filters.BooleanFilter(
+        method="due_for_review",
+        label="Due for review",
+        widget=forms.CheckboxInput,
+        help_text="Accepted decisions whose review date has come.",
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["q", "status", "area", "enabler", "review_due"]
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
+        self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
+        for name, field in self.form.fields.items():
+            if name == "review_due":
+                field.widget.attrs["class"] = "form-check-input"
+            elif name == "q":
+                field.widget.attrs.update({"class": "form-control", "type": "search"})
+            else:
+                field.widget.attrs["class"] = "form-select"
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(context__icontains=value) | Q(decision__icontains=value)
+        )
+
+    def in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
+        used = EnablerUsage.objects.for_org(value.organisation).filter(
+            offering__business_area=value
+        )
+        return queryset.filter(
+            pk__in=Decision.enablers.through.objects.filter(
+                enabler_id__in=used.values("enabler_id")
+            ).values("decision_id")
+        )
+
+    def due_for_review(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(status=DecisionStatus.ACCEPTED, review_on__lte=timezone.localdate())
+
+
+def decisions_for_list(
+    *, organisation: Organisation, data: Any = None
+) -> tuple[DecisionFilter, QuerySet]:
+    """Decisions of the organisation filtered by ``data`` (the query string), newest first."""
+    base = Decision.objects.for_org(organisation).prefetch_related("enablers").order_by("-number")
+    decisions = DecisionFilter(data, queryset=base, organisation=organisation)
+    return decisions, decisions.qs
+
+
+CHAIN_LIMIT = 20
+
+
+def decision_chain(*, decision: Decision) -> tuple[list[Decision], list[Decision]]:
+    """The decisions this one supersedes, newest first (walking ``supersedes`` back), and
+    those that supersede it and their successors, in number order (walking forward). At
+    most ``CHAIN_LIMIT`` each way; a loop made by editing stops where it repeats."""
+    decisions = Decision.objects.for_org(decision.organisation)
+    seen = {decision.pk}
+    older: list[Decision] = []
+    pk = decision.supersedes_id
+    while pk is not None and pk not in seen and len(older) < CHAIN_LIMIT:
+        found = decisions.filter(pk=pk).first()
+        if found is None:
+            break
+        older.append(found)
+        seen.add(found.pk)
+        pk = found.supersedes_id
+    newer: list[Decision] = []
+    frontier = [decision.pk]
+    while frontier and len(newer) < CHAIN_LIMIT:
+        step = [
+            d
+            for d in decisions.filter(supersedes_id__in=frontier)
+            .select_related("supersedes")
+            .order_by("number")
+            if d.pk not in seen
+        ]
+        step = step[: CHAIN_LIMIT - len(newer)]
+        newer.extend(step)
+        seen.update(d.pk for d in step)
+        frontier = [d.pk for d in step]
+    return older, newer
+
+
+def decision_timeline(*, organisation: Organisation) -> list[tuple[Any, list[Decision]]]:
+    """Every decision in date order (decided on, else proposed on), grouped by month: a list
+    of (first day of the month, decisions). Two queries."""
+    decisions = list(
+        Decision.objects.for_org(organisation)
+        .select_related("supersedes")
+        .prefetch_related("superseded_by")
+    )
+    for d in decisions:
+        d.on = d.decided_on or timezone.localdate(d.created_at)  # type: ignore[attr-defined]
+    decisions.sort(key=lambda d: (d.on, d.number))  # type: ignore[attr-defined]
+    months: list[tuple[Any, list[Decision]]] = []
+    for d in decisions:
+        month = d.on.replace(day=1)  # type: ignore[attr-defined]
+        if not months or months[-1][0] != month:
+            months.append((month, []))
+        months[-1][1].append(d)
+    return months
+
+
+def decision_history(*, decision: Decision, limit: int = 30) -> list[Any]:
+    """Saved versions of the decision, newest first: who, when and its status then, with
+    ``status_changed`` set where the status differs from the version before. One query."""
+    history = decision.history.select_related("history_user")
+    records = list(history.order_by("-history_date", "-history_id")[: limit + 1])
+    for record, older in zip(records, [*records[1:], None], strict=False):
+        record.status_changed = older is not None and older.status != record.status
+    return records[:limit]
+
+
+def decisions_for_enabler(*, enabler: Enabler, limit: int = 10) -> tuple[list[Decision], bool]:
+    """Up to ``limit`` decisions affecting the enabler, newest first, each with its change
+    for this enabler (``change_from``, ``change_to``) and whether it merges the enabler
+    away (``merged_away``); and whether there are more. One query."""
+    organisation = enabler.organisation
+    changes = DecisionChange.objects.for_org(organisation).filter(
+        decision=OuterRef("pk"), enabler=enabler
+    )
+    rows = list(
+        Decision.objects.for_org(organisation)
+        .filter(enablers=enabler)
+        .select_related("merge_into")
+        .annotate(
+            change_from=Subquery(changes.values("from_classification")[:1]),
+            change_to=Subquery(changes.values("to_classification")[:1]),
+            merged_away=Exists(
+                Decision.merge_from.through.objects.filter(
+                    decision_id=OuterRef("pk"), enabler_id=enabler.pk
+                )
+            ),
+        )
+        .order_by("-number")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit

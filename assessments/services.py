@@ -41,6 +41,7 @@ from catalogue.models import (
 )
 from catalogue.services import Actor, inputs_changed, record_change, unique_key
 
+from . import madr
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
 from .models import (
@@ -982,9 +983,7 @@ def _write_draft(decision: Decision, draft: DecisionDraft) -> None:
     )
 
 
-def decision_propose(
-    *, organisation: Organisation, draft: DecisionDraft, actor: Actor
-) -> Decision:
+def decision_propose(*, organisation: Organisation, draft: DecisionDraft, actor: Actor) -> Decision:
     """Record a proposed decision, numbered after the organisation's highest (DEC-001, …)."""
     with transaction.atomic():
         _lock_organisation(organisation)  # numbers and keys are unique: pick them under it
@@ -1196,3 +1195,128 @@ def decision_reviews_remind(*, today: date | None = None) -> int:
             )
             told += len(recipients)
     return told
+
+
+# --- decisions as Markdown (MADR) -----------------------------------------------------------
+
+
+def decision_record(decision: Decision) -> madr.DecisionRecord:
+    """A stored decision as the Markdown module's plain record."""
+    makers = [u for u in (decision.decided_by, decision.proposed_by) if u is not None]
+    return madr.DecisionRecord(
+        number=decision.number,
+        title=decision.title,
+        status=str(decision.status),
+        date=(decision.decided_on or timezone.localdate(decision.created_at)).isoformat(),
+        decision_makers=tuple(n.strip() for n in decision.decision_makers.split(",") if n.strip())
+        or tuple(dict.fromkeys(u.get_full_name() or u.get_username() for u in makers)),
+        context=decision.context,
+        options=decision.options,
+        decision=decision.decision,
+        consequences=decision.consequences,
+        enablers=tuple(sorted(e.key for e in decision.enablers.all())),
+        changes=tuple(
+            madr.Change(c.enabler.key, str(c.from_classification), str(c.to_classification))
+            for c in decision.changes.select_related("enabler")
+        ),
+        supersedes=decision.supersedes.number if decision.supersedes else None,
+        review_on=decision.review_on.isoformat() if decision.review_on else None,
+        merge_into=decision.merge_into.key if decision.merge_into else None,
+        merge_from=tuple(sorted(e.key for e in decision.merge_from.all())),
+    )
+
+
+def decisions_import(
+    *, organisation: Organisation, files: list[tuple[str, str]], actor: Actor
+) -> list[Decision]:
+    """Bring in decisions kept as Markdown files (MADR 2, 3, 4 or the classic layout).
+
+    All or nothing: every problem is reported at once (file by file) and nothing is stored
+    unless every file can be. Decisions keep their status and text as written: an imported
+    accepted decision is a record of the past, so its changes are not applied again.
+    """
+    records = madr.register_from_markdown(files)  # raises MarkdownError listing every file
+    problems: list[str] = []
+    with transaction.atomic():
+        _lock_organisation(organisation)
+        existing = {d.number: d for d in Decision.objects.for_org(organisation)}
+        enablers = {e.key: e for e in Enabler.objects.for_org(organisation)}
+        # Files without a number are numbered after every number in use or in the files.
+        top = max([*existing, *(r.number for r in records if r.number is not None)], default=0)
+        numbered: list[tuple[int, str, madr.DecisionRecord]] = []
+        seen: set[int] = set()
+        for (name, _), record in zip(files, records, strict=True):
+            number = record.number
+            if number is None:
+                top += 1
+                number = top
+            if number in existing or number in seen:
+                problems.append(f"{name}: DEC-{number:03d} is already in the register.")
+            seen.add(number)
+            keys = {*record.enablers, *(c.enabler for c in record.changes), *record.merge_from}
+            if record.merge_into:
+                keys.add(record.merge_into)
+            for key in sorted(keys - set(enablers)):
+                problems.append(f"{name}: no enabler has the key “{key}” in this organisation.")
+            numbered.append((number, name, record))
+        known = set(existing) | {n for n, _, _ in numbered}
+        for _number, name, record in numbered:
+            if record.supersedes is not None and record.supersedes not in known:
+                problems.append(
+                    f"{name}: it supersedes DEC-{record.supersedes:03d}, which is not in the "
+                    "register or in these files."
+                )
+        if problems:
+            raise DecisionError("These files cannot be imported: " + " ".join(problems))
+        created: dict[int, Decision] = {}
+        for number, _name, record in sorted(numbered, key=lambda item: item[0]):
+            decision = Decision(
+                organisation=organisation,
+                key=f"dec-{number:03d}",
+                number=number,
+                status=record.status,
+                title=record.title[:200],
+                context=record.context,
+                options=record.options,
+                decision=record.decision,
+                consequences=record.consequences,
+                review_on=date.fromisoformat(record.review_on) if record.review_on else None,
+                decided_on=date.fromisoformat(record.date)
+                if record.date and record.status != DecisionStatus.PROPOSED
+                else None,
+                proposed_by=_user(actor),
+                decision_makers=", ".join(record.decision_makers)[:300],
+                merge_into=enablers.get(record.merge_into or ""),
+            )
+            if Decision.objects.for_org(organisation).filter(key=decision.key).exists():
+                decision.key = unique_key(
+                    model=Decision, organisation=organisation, name=decision.key, length=40
+                )
+            decision._history_user = _user(actor)  # type: ignore[attr-defined]
+            decision.save()
+            affected = {*record.enablers, *(c.enabler for c in record.changes), *record.merge_from}
+            decision.enablers.set([enablers[k] for k in sorted(affected)])
+            decision.merge_from.set([enablers[k] for k in record.merge_from])
+            DecisionChange.objects.for_org(organisation).bulk_create(
+                DecisionChange(
+                    organisation=organisation,
+                    decision=decision,
+                    enabler=enablers[c.enabler],
+                    from_classification=c.from_classification,
+                    to_classification=c.to_classification,
+                    position=position,
+                )
+                for position, c in enumerate(record.changes)
+            )
+            created[number] = decision
+        for number, _name, record in numbered:
+            if record.supersedes is not None:
+                target = created.get(record.supersedes) or existing[record.supersedes]
+                created[number].supersedes = target
+                created[number].save(update_fields=["supersedes"])
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"{len(created)} decision{'s' if len(created) != 1 else ''} imported",
+        )
+    return [created[n] for n in sorted(created)]

@@ -59,3 +59,9 @@ def send_notification_digests() -> int:
 def send_round_reminders() -> int:
     """Remind teams with enablers left to assess when a round's due date is near."""
     return services.round_reminders_send()
+
+
+@shared_task(acks_late=True)
+def send_decision_review_reminders() -> int:
+    """Tell proposers and leadership about decisions whose review date has passed."""
+    return services.decision_reviews_remind()

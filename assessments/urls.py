@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import flags, notifications, portfolio, reports, rounds
+from .views import decision_files, decisions, flags, notifications, portfolio, reports, rounds
 
 app_name = "assessments"
 
@@ -54,6 +54,25 @@ urlpatterns = [
     path(ORG + "flags/<slug:key>/", flags.flag_detail, name="flag_detail"),
     path(ORG + "flags/<slug:key>/comment/", flags.flag_comment, name="flag_comment"),
     path(ORG + "flags/<slug:key>/<str:action>/", flags.flag_transition, name="flag_transition"),
+    # The decision register.
+    path(ORG + "decisions/", decisions.decision_list, name="decision_list"),
+    path(ORG + "decisions/timeline/", decisions.decision_timeline, name="decision_timeline"),
+    path(ORG + "decisions/new/", decisions.decision_new, name="decision_new"),
+    path(ORG + "decisions/import/", decision_files.decision_import, name="decision_import"),
+    path(
+        ORG + "decisions/decisions.zip",
+        decision_files.register_markdown,
+        name="register_markdown",
+    ),
+    path(
+        ORG + "decisions/<slug:key>/markdown/",
+        decision_files.decision_markdown,
+        name="decision_markdown",
+    ),
+    path(ORG + "decisions/<slug:key>/", decisions.decision_detail, name="decision_detail"),
+    path(ORG + "decisions/<slug:key>/edit/", decisions.decision_edit, name="decision_edit"),
+    path(ORG + "decisions/<slug:key>/accept/", decisions.decision_accept, name="decision_accept"),
+    path(ORG + "decisions/<slug:key>/reject/", decisions.decision_reject, name="decision_reject"),
     # Notifications of the signed-in person.
     path(ORG + "notifications/", notifications.notification_list, name="notification_list"),
     path(ORG + "notifications/read/", notifications.notifications_read, name="notifications_read"),

@@ -82,6 +82,8 @@ RULES = {
     "org.settings": is_admin,  # balance thresholds, declared model
     "org.import": is_admin,
     "org.export": is_viewer,
+    "decision.propose": is_enabler_owner,  # propose, and edit while still proposed
+    "decision.decide": is_leadership,  # accept or reject
 }
 
 for name, predicate in RULES.items():

@@ -164,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.send_round_reminders",
         "schedule": 3600.0,
     },
+    # Daily: each decision past its review date is reminded of once per review date.
+    "send-decision-review-reminders": {
+        "task": "assessments.tasks.send_decision_review_reminders",
+        "schedule": 86400.0,
+    },
 }
 # With no broker (the embedded default) there is no beat process: the same periodic jobs
 # run from web requests when they are due (assessments.middleware.PeriodicJobsMiddleware).

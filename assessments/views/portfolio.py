@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
 from catalogue.access import get_object_for_user
+from catalogue.permissions import can
 from catalogue.views.base import org_crumbs, org_view, paginate, render_page
 
 from .. import selectors
@@ -106,6 +108,26 @@ def default_shape(result: dict[str, Any]) -> str:
     return "track"
 
 
+def _decision_query(finding: dict[str, Any], names: dict[str, str]) -> str:
+    """The new-decision form's query for a finding: its enablers, and the change or merge it
+    points at (the report id is added by the template)."""
+    keys = list(finding["enablers"])
+    evidence = finding.get("evidence") or {}
+    params: list[tuple[str, str]] = [("enabler", key) for key in keys]
+    if finding["kind"] == "classification_mismatch" and keys and evidence.get("suggested"):
+        suggested = str(evidence["suggested"])
+        params = [("change", f"{keys[0]}:{suggested}")]
+        title = f"Make {names.get(keys[0], keys[0])} {suggested}"
+    elif finding["kind"] == "selective_commonality" and len(keys) >= 2:
+        params = [("merge_into", keys[0]), *(("merge_from", key) for key in keys[1:])]
+        title = f"One common enabler for {evidence.get('capability') or 'this capability'}"
+    else:
+        label = FINDING_KINDS.get(finding["kind"], (finding["kind"], ""))[0]
+        title = f"{label}: " + ", ".join(names.get(k, k) for k in keys[:3]) if keys else label
+    params += [("title", title[:200]), ("context", finding["message"])]
+    return urlencode(params)
+
+
 def _names(result: dict[str, Any], table: str) -> dict[str, str]:
     """Key → name of a report's enablers (``enablers``) or journeys (``mix_by_journey``)."""
     return {key: values.get("name") or key for key, values in (result.get(table) or {}).items()}
@@ -136,12 +158,14 @@ def grouped_findings(
         group["severities"][severity] = group["severities"].get(severity, 0) + 1
         if len(group["items"]) < shown:
             keys = finding["enablers"]
+            decide = _decision_query(finding, names)
             group["items"].append(
                 {
                     "severity": severity,
                     "message": finding["message"],
                     "enablers": [(key, names.get(key, key)) for key in keys[:LISTED]],
                     "more_enablers": max(0, len(keys) - LISTED),
+                    "decide": decide,
                     "evidence": [
                         (name, _evidence(name, value, journey_names))
                         for name, value in (finding.get("evidence") or {}).items()
@@ -214,7 +238,10 @@ def _render_portfolio(
     request: HttpRequest, report: BalanceReport | None, latest: bool
 ) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
-    context: dict[str, Any] = {"latest": latest}
+    context: dict[str, Any] = {
+        "latest": latest,
+        "can_propose": can(request.membership, "decision.propose"),  # type: ignore[attr-defined]
+    }
     if report is not None:
         context |= portfolio_context(organisation, report, shape=request.GET.get("shape"))
         newest = selectors.latest_ready_report_id(organisation=organisation)
@@ -364,6 +391,7 @@ def what_if(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "enablers": enablers,
+        "can_propose": can(request.membership, "decision.propose"),  # type: ignore[attr-defined]
         "crumbs": _crumbs(request, ("What if", "")),
     }
     status = 200
@@ -371,6 +399,10 @@ def what_if(request: HttpRequest) -> HttpResponse:
         outcome = selectors.report_what_if(organisation=organisation, changes=form.changes)
         context |= {
             "outcome": outcome,
+            "decide": urlencode(
+                [("change", f"{key}:{to}") for key, _name, _old, to in outcome.changes]
+                + [("title", "Reclassify " + ", ".join(n for _k, n, _o, _t in outcome.changes))]
+            ),
             **_side_by_side(
                 outcome.current, outcome.proposed, ("Mix now", "Mix with these changes")
             ),

@@ -176,6 +176,32 @@ def two_reports(c: Cast) -> list[Any]:
     return []
 
 
+def a_decision_key(c: Cast) -> list[str]:
+    from assessments.services import DecisionDraft, decision_propose
+
+    decision = decision_propose(
+        organisation=c.world.org, draft=DecisionDraft(title="Matrix decision"), actor=None
+    )
+    return [decision.key]
+
+
+def decision_file(c: Cast) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = (
+        "# 41. Keep one search\n\nDate: 2026-11-01\n\n## Status\n\nAccepted\n\n## Context\n\nWhy.\n"
+    )
+    return {
+        "documents": SimpleUploadedFile("0041-keep-one-search.md", text.encode(), "text/markdown")
+    }
+
+
+def decision_imported(c: Cast) -> bool:
+    from assessments.models import Decision
+
+    return Decision.objects.for_org(c.world.org).filter(number=41, status="accepted").exists()
+
+
 def reports_asked(c: Cast) -> bool:
     # Asking counts as a change: the organisation's generation moves on (and a recompute
     # is queued after commit, which the matrix's transaction never reaches).
@@ -691,6 +717,45 @@ def flag_commented(c: Cast) -> bool:
 FLAG_FILTERS = "?status=open&severity=high&team=delivery&enabler=payments&area=food"
 
 
+def decision_proposed(c: Cast, status: str = "proposed") -> Any:
+    """DEC-001 of acme, proposed by the owner to make payments repeatable, then ``status``."""
+    from assessments import services as assessments_services
+
+    decision = assessments_services.decision_propose(
+        organisation=c.world.org,
+        draft=assessments_services.DecisionDraft(
+            title="Matrix decision", changes=((c.world.payments, "repeatable"),)
+        ),
+        actor=c.owner.user,
+    )
+    if status == "accepted":
+        decision = assessments_services.decision_accept(decision=decision, actor=c.leader.user)
+    return decision
+
+
+def decision_on(status: str = "proposed") -> Builder:
+    return lambda c: [decision_proposed(c, status).key]
+
+
+def decision_form(title: str) -> Builder:
+    return lambda c: {"title": title, "enablers": ["payments"], "report": ""}
+
+
+def decision_titled(title: str) -> Callable[[Cast], bool]:
+    from assessments.models import Decision
+
+    return lambda c: scoped(c, Decision).filter(title=title).exists()
+
+
+def decision_now(status: str) -> Callable[[Cast], bool]:
+    from assessments.models import Decision
+
+    return lambda c: scoped(c, Decision).filter(title="Matrix decision", status=status).exists()
+
+
+DECISION_FILTERS = "?q=matrix&status=proposed&area=food&enabler=payments&review_due=on"
+
+
 # fmt: off
 MATRIX: list[Entry] = [
     # url name                  method target       viewer member owner leader admin
@@ -911,6 +976,45 @@ MATRIX: list[Entry] = [
     Row("assessments:flag_transition", POST, "payments-unknown", "404 404 404 404 404",
         args=flag_action("payments", "close"), data=flag_note),
     # --- end of bottleneck flags ---
+    # --- decisions (rows for assessments:decision_*) ---
+    # Everyone reads the register; enabler owners and up propose and edit while proposed;
+    # leadership and admins accept or reject (POST only). Editing a decided one: 409.
+    Row("assessments:decision_list",     GET,  "",          READ),
+    Row("assessments:register_markdown", GET, "", READ),
+    Row("assessments:decision_markdown", GET, "dec", READ, args=a_decision_key),
+    Row("assessments:decision_import", GET, "", LEAD_PAGE),
+    Row("assessments:decision_import", POST, "", LEAD_DONE, data=decision_file,
+        done=decision_imported),
+    Row("assessments:decision_list",     GET,  "",          READ, htmx=True),
+    Row("assessments:decision_list",     GET,  "filtered",  READ, args=_none,
+        query=DECISION_FILTERS),
+    Row("assessments:decision_timeline", GET,  "",          READ),
+    Row("assessments:decision_new",      GET,  "",          "403 403 200 200 200"),
+    Row("assessments:decision_new",      GET,  "prefilled", "403 403 200 200 200", args=_none,
+        query="?title=T&enabler=payments&change=payments:repeatable&flag=x&report=1"
+        "&supersedes=x&merge_into=search&merge_from=payments"),
+    Row("assessments:decision_new",      POST, "",          "403 403 302 302 302",
+        data=decision_form("Matrix new"), done=decision_titled("Matrix new")),
+    Row("assessments:decision_detail",   GET,  "proposed",  READ, args=decision_on()),
+    Row("assessments:decision_detail",   GET,  "accepted",  READ, args=decision_on("accepted")),
+    Row("assessments:decision_edit",     GET,  "proposed",  "403 403 200 200 200",
+        args=decision_on()),
+    Row("assessments:decision_edit",     POST, "proposed",  "403 403 302 302 302",
+        args=decision_on(), data=decision_form("Matrix edited"),
+        done=decision_titled("Matrix edited")),
+    Row("assessments:decision_edit",     GET,  "accepted",  "403 403 409 409 409",
+        args=decision_on("accepted")),
+    Row("assessments:decision_edit",     POST, "accepted",  "403 403 409 409 409",
+        args=decision_on("accepted"), data=decision_form("Matrix edited")),
+    Row("assessments:decision_accept",   GET,  "proposed",  "403 403 403 405 405",
+        args=decision_on()),
+    Row("assessments:decision_accept",   POST, "proposed",  "403 403 403 302 302",
+        args=decision_on(), done=decision_now("accepted")),
+    Row("assessments:decision_reject",   GET,  "proposed",  "403 403 403 405 405",
+        args=decision_on()),
+    Row("assessments:decision_reject",   POST, "proposed",  "403 403 403 302 302",
+        args=decision_on(), done=decision_now("rejected")),
+    # --- end of decisions ---
     # --- notifications (rows for assessments:notification*) ---
     # Everyone sees their own; a GET of "read" changes nothing and leads back to the list.
     Row("assessments:notification_list",  GET,  "",  READ),
