@@ -16,12 +16,12 @@ from tests.e2e.test_portfolio import Shot, demo, sign_in  # noqa: F401 - demo is
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.usefixtures("demo")
 def test_leadership_turns_a_finding_into_a_decision_and_accepts_it(
     page: Page,
     live_server: Any,
-    demo: None,
     shot: Shot,
-    settings: Any,  # noqa: F811
+    settings: Any,
 ) -> None:
     settings.BALANCE_RECOMPUTE_INTERVAL = 0  # the next report at once, not after the interval
     org = m.Organisation.objects.get(slug="kingsbridge")
