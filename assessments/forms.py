@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -250,44 +251,43 @@ class CommentForm(forms.Form):
         self.helper = form_helper()
 
 
-WHAT_IF_ROWS = 5
+CHANGE_ROWS = 5
 
 
-class WhatIfForm(forms.Form):
-    """Up to five live enablers, each with the classification it would have (a GET form:
-    nothing is stored, and the address can be shared)."""
+class ChangeRowsMixin(forms.Form):
+    """Rows of "this enabler becomes that classification", shared by the what-if and the
+    decision form: an enabler is typed by key or by name (a datalist suggests names), and
+    each row's problem is shown next to it."""
 
-    def __init__(self, *args: Any, enablers: list[tuple[str, str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Typed as a key or as a name (the list suggests both); both resolve to the enabler.
-        self.enablers = {key: (name, classification) for key, name, classification in enablers}
-        self.by_name = {name.strip().lower(): key for key, name, _ in enablers}
-        for row in range(1, WHAT_IF_ROWS + 1):
+    def add_change_rows(
+        self, enablers: Iterable[tuple[str, str, str]], *, datalist: str, to_label: str
+    ) -> None:
+        """``enablers``: (key, name, classification) of those a row may name."""
+        self.change_enablers = {key: (name, cls) for key, name, cls in enablers}
+        self._change_names = {
+            name.strip().lower(): key for key, (name, _) in self.change_enablers.items()
+        }
+        self.datalist = datalist
+        for row in range(1, CHANGE_ROWS + 1):
             self.fields[f"enabler_{row}"] = forms.CharField(
                 label=f"Enabler {row}",
                 required=False,
                 max_length=200,
-                widget=forms.TextInput(attrs={"list": "what-if-enablers", "autocomplete": "off"}),
+                widget=forms.TextInput(attrs={"list": datalist, "autocomplete": "off"}),
             )
             self.fields[f"to_{row}"] = forms.ChoiceField(
-                label=f"Would become ({row})",
+                label=f"{to_label} ({row})",
                 required=False,
                 choices=[("", "Choose…"), *Classification.choices],
             )
-        self.changes: dict[str, str] = {}
 
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"enabler_{n}"], self[f"to_{n}"]) for n in range(1, WHAT_IF_ROWS + 1)]
+    def change_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"enabler_{n}"], self[f"to_{n}"]) for n in range(1, CHANGE_ROWS + 1)]
 
-    def _enabler_key(self, typed: str) -> str | None:
-        if typed in self.enablers:
-            return typed
-        return self.by_name.get(typed.strip().lower())
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
+    def clean_change_rows(self, cleaned: dict[str, Any], *, becomes: str) -> dict[str, str]:
+        """The rows as key → new classification; problems are added next to their row."""
         changes: dict[str, str] = {}
-        for row in range(1, WHAT_IF_ROWS + 1):
+        for row in range(1, CHANGE_ROWS + 1):
             typed = (cleaned.get(f"enabler_{row}") or "").strip()
             to = cleaned.get(f"to_{row}") or ""
             if not typed and not to:
@@ -295,31 +295,43 @@ class WhatIfForm(forms.Form):
             if not typed:
                 self.add_error(f"enabler_{row}", "Choose the enabler to change.")
                 continue
-            key = self._enabler_key(typed)
+            key = typed if typed in self.change_enablers else self._change_names.get(typed.lower())
             if key is None:
                 self.add_error(
                     f"enabler_{row}",
                     f"No proposed or active enabler is called “{typed}”. Pick one from the list.",
                 )
                 continue
-            name, declared = self.enablers[key]
+            name, declared = self.change_enablers[key]
             if not to:
-                self.add_error(f"to_{row}", f"Choose what {name} would become.")
+                self.add_error(f"to_{row}", f"Choose what {name} {becomes}.")
             elif key in changes:
                 self.add_error(f"enabler_{row}", f"{name} is already changed above.")
             elif to == declared:
                 self.add_error(f"to_{row}", f"{name} is already {declared}.")
             else:
                 changes[key] = to
-        if not changes and not self.errors:
+        return changes
+
+
+class WhatIfForm(ChangeRowsMixin):
+    """Up to five live enablers, each with the classification it would have (a GET form:
+    nothing is stored, and the address can be shared)."""
+
+    def __init__(self, *args: Any, enablers: list[tuple[str, str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_change_rows(enablers, datalist="what-if-enablers", to_label="Would become")
+        self.changes: dict[str, str] = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.changes = self.clean_change_rows(cleaned, becomes="would become")
+        if not self.changes and not self.errors:
             raise forms.ValidationError("Choose at least one enabler and what it would become.")
-        self.changes = changes
         return cleaned
 
 
 # --- decisions -----------------------------------------------------------------------------
-
-DECISION_CHANGE_ROWS = 5
 
 
 def _text(label: str, help_text: str = "", rows: int = 4) -> forms.CharField:
@@ -332,7 +344,7 @@ def _text(label: str, help_text: str = "", rows: int = 4) -> forms.CharField:
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ChangeRowsMixin):
     """Propose or edit a decision. Choices come from the organisation; ``decision`` is the
     one being edited (it cannot supersede itself). ``clean()`` leaves a ``DecisionDraft`` in
     ``self.draft``."""
@@ -421,30 +433,14 @@ class DecisionForm(forms.Form):
         if decision is not None:
             superseding = superseding.exclude(pk=decision.pk)
         self.fields["supersedes"].queryset = superseding.order_by("-number")  # type: ignore[attr-defined]
-        # Changes: typed as a key or as a name (the list suggests names), as in the what-if.
         self.live = {e.key: e for e in live}
-        self.by_name = {e.name.strip().lower(): e.key for e in self.live.values()}
-        for row in range(1, DECISION_CHANGE_ROWS + 1):
-            self.fields[f"enabler_{row}"] = forms.CharField(
-                label=f"Enabler {row}",
-                required=False,
-                max_length=200,
-                widget=forms.TextInput(attrs={"list": "decision-enablers", "autocomplete": "off"}),
-            )
-            self.fields[f"to_{row}"] = forms.ChoiceField(
-                label=f"Becomes ({row})",
-                required=False,
-                choices=[("", "Choose…"), *Classification.choices],
-            )
+        self.add_change_rows(
+            ((e.key, e.name, e.classification) for e in self.live.values()),
+            datalist="decision-enablers",
+            to_label="Becomes",
+        )
         self.helper = form_helper()
         self.draft: DecisionDraft | None = None
-
-    def change_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"enabler_{n}"], self[f"to_{n}"]) for n in range(1, DECISION_CHANGE_ROWS + 1)]
-
-    def _enabler(self, typed: str) -> Enabler | None:
-        key = typed if typed in self.live else self.by_name.get(typed.strip().lower())
-        return self.live.get(key) if key else None
 
     def clean_report(self) -> BalanceReport | None:
         report_id = self.cleaned_data.get("report")
@@ -459,30 +455,7 @@ class DecisionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        changes: dict[str, tuple[Enabler, str]] = {}
-        for row in range(1, DECISION_CHANGE_ROWS + 1):
-            typed = (cleaned.get(f"enabler_{row}") or "").strip()
-            to = cleaned.get(f"to_{row}") or ""
-            if not typed and not to:
-                continue
-            if not typed:
-                self.add_error(f"enabler_{row}", "Choose the enabler to change.")
-                continue
-            enabler = self._enabler(typed)
-            if enabler is None:
-                self.add_error(
-                    f"enabler_{row}",
-                    f"No proposed or active enabler is called “{typed}”. Pick one from the list.",
-                )
-                continue
-            if not to:
-                self.add_error(f"to_{row}", f"Choose what {enabler.name} becomes.")
-            elif enabler.key in changes:
-                self.add_error(f"enabler_{row}", f"{enabler.name} is already changed above.")
-            elif to == enabler.classification:
-                self.add_error(f"to_{row}", f"{enabler.name} is already {to}.")
-            else:
-                changes[enabler.key] = (enabler, to)
+        changes = self.clean_change_rows(cleaned, becomes="becomes")
         if self.errors:
             return cleaned
         self.draft = DecisionDraft(
@@ -493,7 +466,7 @@ class DecisionForm(forms.Form):
             consequences=cleaned.get("consequences", ""),
             review_on=cleaned.get("review_on"),
             enablers=tuple(cleaned.get("enablers") or ()),
-            changes=tuple(changes.values()),
+            changes=tuple((self.live[key], to) for key, to in changes.items()),
             flags=tuple(cleaned.get("flags") or ()),
             report=cleaned.get("report"),
             supersedes=cleaned.get("supersedes"),

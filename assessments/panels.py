@@ -7,6 +7,7 @@ count (open or acknowledged) and links to the full, filtered list.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,10 +15,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from catalogue.models import Enabler, Offering, Team
-from catalogue.panels import Panel, register
+from catalogue.panels import Panel, register, register_history_links
 from catalogue.permissions import can
 
 from . import selectors
+from .models import Decision
 from .views.flags import can_raise
 
 ROWS = 10
@@ -151,7 +153,32 @@ def enabler_decisions(request: HttpRequest, enabler: Enabler) -> Panel:
     )
 
 
+DECISION_REASON = re.compile(r"^DEC-(\d+)\b")
+
+
+def decision_links(organisation: Any, reasons: set[str]) -> dict[str, str]:
+    """History reasons that name a decision ("DEC-004 accepted: …") link to its page."""
+    numbers = {
+        reason: int(match.group(1))
+        for reason in reasons
+        if (match := DECISION_REASON.match(reason))
+    }
+    if not numbers:
+        return {}
+    keys = dict(
+        Decision.objects.for_org(organisation)
+        .filter(number__in=set(numbers.values()))
+        .values_list("number", "key")
+    )
+    return {
+        reason: reverse("assessments:decision_detail", args=[organisation.slug, keys[number]])
+        for reason, number in numbers.items()
+        if number in keys
+    }
+
+
 def register_panels() -> None:
+    register_history_links(decision_links)
     register("enabler", enabler_flags)
     register("enabler", enabler_decisions)
     register("offering", offering_flags)

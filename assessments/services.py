@@ -1051,13 +1051,15 @@ def _move_to(organisation: Organisation, keep: Enabler, gone: Enabler) -> None:
     BottleneckFlag.objects.for_org(organisation).filter(enabler=gone).update(enabler=keep)
     assessments = Assessment.objects.for_org(organisation)
     kept = set(assessments.filter(enabler=keep).values_list("round_id", "team_id"))
-    for pk, round_id, team_id in assessments.filter(enabler=gone).values_list(
-        "pk", "round_id", "team_id"
-    ):
-        if (round_id, team_id) in kept:
-            assessments.filter(pk=pk).delete()
-        else:
-            assessments.filter(pk=pk).update(enabler=keep)
+    clashing = [
+        pk
+        for pk, round_id, team_id in assessments.filter(enabler=gone).values_list(
+            "pk", "round_id", "team_id"
+        )
+        if (round_id, team_id) in kept
+    ]
+    assessments.filter(pk__in=clashing).delete()
+    assessments.filter(enabler=gone).update(enabler=keep)
 
 
 def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
@@ -1269,6 +1271,7 @@ def decisions_import(
         if problems:
             raise DecisionError("These files cannot be imported: " + " ".join(problems))
         created: dict[int, Decision] = {}
+        keys_in_use = {d.key for d in existing.values()}
         for number, _name, record in sorted(numbered, key=lambda item: item[0]):
             decision = Decision(
                 organisation=organisation,
@@ -1288,10 +1291,11 @@ def decisions_import(
                 decision_makers=", ".join(record.decision_makers)[:300],
                 merge_into=enablers.get(record.merge_into or ""),
             )
-            if Decision.objects.for_org(organisation).filter(key=decision.key).exists():
+            if decision.key in keys_in_use:
                 decision.key = unique_key(
                     model=Decision, organisation=organisation, name=decision.key, length=40
                 )
+            keys_in_use.add(decision.key)
             decision._history_user = _user(actor)  # type: ignore[attr-defined]
             decision.save()
             affected = {*record.enablers, *(c.enabler for c in record.changes), *record.merge_from}

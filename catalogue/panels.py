@@ -35,3 +35,22 @@ def panels_for(kind: str, request: HttpRequest, obj: Any) -> list[Panel]:
     """The panels other apps add to this page (the view has checked access to ``obj``)."""
     found = (function(request, obj) for function in _registry.get(kind, []))
     return [panel for panel in found if panel is not None]
+
+
+# Links for the reasons in an object's history ("DEC-004 accepted" → that decision's page):
+# a function takes the organisation and the reasons shown, and returns reason → URL for
+# those it knows, with one query at most whatever the number of reasons.
+HistoryLinks = Callable[[Any, set[str]], dict[str, str]]
+_history_links: list[HistoryLinks] = []
+
+
+def register_history_links(function: HistoryLinks) -> None:
+    if function not in _history_links:
+        _history_links.append(function)
+
+
+def history_links(organisation: Any, reasons: set[str]) -> dict[str, str]:
+    links: dict[str, str] = {}
+    for function in _history_links if reasons else ():
+        links |= function(organisation, reasons)
+    return links

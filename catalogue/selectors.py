@@ -26,6 +26,7 @@ from .models import (
     Team,
     Touchpoint,
 )
+from .panels import history_links
 
 
 def organisation_counts(*, organisation: Organisation) -> dict[str, int]:
@@ -176,8 +177,12 @@ def enabler_history(*, enabler: Enabler, limit: int = 30) -> list[dict[str, Any]
                 "record": record,
                 "created": record.history_type == "+",
                 "changes": changes,
+                "reason": record.history_change_reason or "",
             }
         )
+    links = history_links(enabler.organisation, {e["reason"] for e in entries if e["reason"]})
+    for entry in entries:
+        entry["reason_url"] = links.get(entry["reason"], "")
     return entries
 
 

@@ -18,7 +18,7 @@ from catalogue.permissions import can
 from catalogue.views.base import form_data, org_crumbs, org_view, paginate, render_page
 
 from .. import selectors, services
-from ..forms import DECISION_CHANGE_ROWS, DecisionForm
+from ..forms import CHANGE_ROWS, DecisionForm
 from ..models import BalanceReport, Decision, DecisionStatus
 
 # A proposed or accepted decision may be superseded by a new one.
@@ -128,7 +128,7 @@ def _prefill(request: HttpRequest, organisation: Organisation) -> dict[str, Any]
             .filter(key__in=[k for k, _ in wanted])
             .values_list("key", "name")
         )
-        rows = [(names[k], to) for k, to in wanted if k in names][:DECISION_CHANGE_ROWS]
+        rows = [(names[k], to) for k, to in wanted if k in names][:CHANGE_ROWS]
         for row, (name, to) in enumerate(rows, start=1):
             initial[f"enabler_{row}"] = name
             initial[f"to_{row}"] = to
@@ -147,7 +147,7 @@ def _edit_initial(decision: Decision) -> dict[str, Any]:
     initial["merge_into"] = decision.merge_into.key if decision.merge_into else ""
     initial["report"] = decision.report_id
     for row, change in enumerate(decision.changes.select_related("enabler"), start=1):
-        if row > DECISION_CHANGE_ROWS:
+        if row > CHANGE_ROWS:
             break
         initial[f"enabler_{row}"] = change.enabler.name
         initial[f"to_{row}"] = change.to_classification
@@ -174,7 +174,6 @@ def _form_page(
             "form": form,
             "decision": decision,
             "title": title,
-            "live_enablers": sorted(form.live.values(), key=lambda e: e.name),
             "cancel_url": cancel_url,
             "crumbs": crumbs,
         },

@@ -20,7 +20,7 @@ from catalogue.permissions import can
 from catalogue.views.base import org_crumbs, org_view, paginate, render_page
 
 from .. import selectors
-from ..forms import WhatIfForm
+from ..forms import CHANGE_ROWS, WhatIfForm
 from ..models import BalanceReport, ReportStatus
 from ..pdf import PdfUnavailable, html_to_pdf
 from ..portfolio import charts
@@ -386,7 +386,10 @@ def what_if(request: HttpRequest) -> HttpResponse:
     beside the current one. Nothing is stored; any member may ask."""
     organisation = request.organisation  # type: ignore[attr-defined]
     enablers = selectors.live_enabler_choices(organisation=organisation)
-    asked = any(request.GET.get(f"enabler_{n}") or request.GET.get(f"to_{n}") for n in range(1, 6))
+    asked = any(
+        request.GET.get(f"enabler_{n}") or request.GET.get(f"to_{n}")
+        for n in range(1, CHANGE_ROWS + 1)
+    )
     form = WhatIfForm(request.GET if asked else None, enablers=enablers)
     context: dict[str, Any] = {
         "form": form,

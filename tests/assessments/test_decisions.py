@@ -21,6 +21,7 @@ from assessments.models import (
 )
 from assessments.services import DecisionDraft, DecisionError
 from catalogue import models as m
+from catalogue.access import CrossOrganisationReference
 from tests import factories as f
 from tests.conftest import Cast
 
@@ -98,7 +99,7 @@ def test_an_accepted_decisions_text_cannot_be_changed(cast: Cast) -> None:
 
 
 def test_another_organisations_enabler_cannot_be_named(cast: Cast) -> None:
-    with pytest.raises(Exception):  # noqa: B017 - the access module's own refusal
+    with pytest.raises(CrossOrganisationReference):
         propose(cast, changes=((cast.other.payments, "repeatable"),))
     assert not Decision.objects.for_org(cast.world.org).exists()
 
@@ -294,3 +295,24 @@ def test_a_review_reminder_goes_once_per_decision_and_review_date(cast: Cast) ->
     )
     assert services.decision_reviews_remind(today=today + timedelta(days=5)) == 0  # not yet due
     assert services.decision_reviews_remind(today=today + timedelta(days=11)) == 3  # a new date
+
+
+def test_the_enablers_history_links_the_change_to_its_decision(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    decision = services.decision_accept(
+        decision=propose(cast, **payments_to(cast)), actor=cast.leader.user
+    )
+
+    response = client_for(cast.viewer).get(
+        reverse("catalogue:enabler_detail", args=["acme", "payments"])
+    )
+
+    [entry] = [e for e in response.context["history"] if e["reason"]]
+    assert entry["reason"] == "DEC-001 accepted"
+    assert entry["reason_url"] == decision.get_absolute_url()
+    assert (
+        f'<a href="{decision.get_absolute_url()}">DEC-001 accepted</a>' in response.content.decode()
+    )
