@@ -69,7 +69,8 @@ class KeyedForm(OrgForm):
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(
-                f"Another {model._meta.verbose_name} in this organisation is already called “{name}”."
+                f"Another {model._meta.verbose_name} in this organisation is already called “{name}”.",
+                code="taken",
             )
         return name
 
@@ -83,7 +84,8 @@ class KeyedForm(OrgForm):
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(
-                f"The key “{key}” is already used by another {model._meta.verbose_name}."
+                f"The key “{key}” is already used by another {model._meta.verbose_name}.",
+                code="taken",
             )
         return key
 
@@ -362,3 +364,31 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class TokenForm(forms.Form):
+    VALIDITY = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "No expiry")]
+
+    name = forms.CharField(
+        max_length=100,
+        error_messages={"required": "Give the token a name."},
+        help_text="What it is for, so you can tell your tokens apart (for example “Backstage sync”).",
+    )
+    valid_days = forms.TypedChoiceField(
+        label="Valid for",
+        choices=VALIDITY,
+        initial="90",
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name

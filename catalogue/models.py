@@ -416,3 +416,32 @@ class ChangeRecord(OrgOwned):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class ApiToken(OrgOwned):
+    """A personal token for the API, for one organisation; it acts with its owner's role there.
+
+    Only a SHA-256 hash of the token is stored; the token itself is shown once, when made.
+    Removing the membership removes its tokens, and a role change applies to them at once
+    (the role is read from the membership on every call).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        max_length=100, help_text="What the token is for, for example “Backstage sync”."
+    )
+    prefix = models.CharField(max_length=12, help_text="The start of the token, to recognise it.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token “{self.name}” ({self.prefix}…)"

@@ -82,6 +82,10 @@ RULES = {
     "org.settings": is_admin,  # balance thresholds, declared model
     "org.import": is_admin,
     "org.export": is_viewer,
+    # Backstage descriptors and enabler/usage spreadsheets: they write areas, teams,
+    # offerings and any enabler, which is leadership's part of the catalogue.
+    "catalogue.import": is_leadership,
+    "api.tokens": is_viewer,  # every member keeps their own API tokens
     "decision.propose": is_enabler_owner,  # propose, and edit while still proposed
     "decision.decide": is_leadership,  # accept or reject
 }

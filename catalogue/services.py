@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from .access import ensure_same_organisation
 from .models import (
     KEY_MAX_LENGTH,
+    ApiToken,
     ChangeRecord,
     Enabler,
     EnablerUsage,
@@ -296,6 +297,50 @@ def step_add(
     return step
 
 
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a journey as a whole list of steps gives it (the API's journey body)."""
+
+    name: str
+    offering: Offering
+    touchpoints: tuple[Touchpoint, ...] = ()
+
+
+def steps_replace(*, journey: Journey, steps: list[StepSpec], actor: Actor) -> None:
+    """Make the journey's steps exactly ``steps``, in that order (one transaction)."""
+    organisation = journey.organisation
+    ensure_same_organisation(
+        organisation, *(s.offering for s in steps), *(t for s in steps for t in s.touchpoints)
+    )
+    with transaction.atomic():
+        JourneyStep.objects.for_org(organisation).filter(journey=journey).delete()
+        made = JourneyStep.objects.bulk_create(
+            JourneyStep(
+                organisation=organisation,
+                journey=journey,
+                position=position,
+                name=spec.name,
+                offering=spec.offering,
+            )
+            for position, spec in enumerate(steps, start=1)
+        )
+        JourneyStep.touchpoints.through.objects.bulk_create(
+            JourneyStep.touchpoints.through(journeystep_id=step.pk, touchpoint_id=touchpoint.pk)
+            for step, spec in zip(made, steps, strict=True)
+            for touchpoint in dict.fromkeys(spec.touchpoints)
+        )
+        Journey.objects.for_org(organisation).filter(pk=journey.pk).update(
+            updated_at=timezone.now()
+        )
+        record_change(
+            organisation=organisation,
+            actor=actor,
+            summary=f"Steps of journey “{journey.name}” replaced ({len(steps)})",
+            url=journey.get_absolute_url(),
+        )
+        inputs_changed(organisation=organisation, reason="journey steps changed")
+
+
 def _renumber(journey: Journey, ordered: list[JourneyStep]) -> None:
     # Positions are unique per journey: park them out of the way, then number from 1.
     offset = 1_000_000
@@ -531,3 +576,75 @@ def organisation_create(
                 accept_url_for=accept_url_for,
             )
     return organisation
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "em_"
+TOKEN_SHOWN = 10  # characters of the token kept in clear, so a person can tell tokens apart
+
+
+def token_create(
+    *, membership: Membership, name: str, valid_days: int | None
+) -> tuple[ApiToken, str]:
+    """A new personal token for ``membership``; returns it with the secret, shown only once."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            organisation=membership.organisation,
+            membership=membership,
+            name=name.strip(),
+            prefix=secret[:TOKEN_SHOWN],
+            token_hash=_hash_token(secret),
+            expires_at=timezone.now() + timedelta(days=valid_days) if valid_days else None,
+        )
+        record_change(
+            organisation=membership.organisation,
+            actor=membership.user,
+            summary=f"{membership.user.get_username()} made an API token “{token.name}”",
+        )
+    return token, secret
+
+
+def token_revoke(*, token: ApiToken, actor: Actor) -> None:
+    if token.revoked_at is not None:
+        return
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_change(
+            organisation=token.organisation,
+            actor=actor,
+            summary=f"API token “{token.name}” revoked",
+        )
+
+
+# A token's last use is written at most this often, not on every call.
+TOKEN_TOUCH_SECONDS = 60
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    """The live token with this secret, with its membership, organisation and user; else None.
+
+    Revoked and expired tokens, tokens of inactive users and tokens whose membership is gone
+    find nothing.
+    """
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.filter(token_hash=_hash_token(secret), revoked_at__isnull=True)
+        .unscoped()  # found by its secret, which only its owner has
+        .select_related("membership", "membership__user", "membership__organisation")
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if not token.membership.user.is_active:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
+        TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).unscoped().update(last_used_at=now)
+        token.last_used_at = now
+    return token

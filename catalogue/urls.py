@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import details, enablers, items, org
+from .views import details, enablers, items, org, tokens
 
 app_name = "catalogue"
 
@@ -61,6 +61,14 @@ org_patterns = [
     ),
     path("enablers/<slug:key>/usages/add/", enablers.usage_add, name="usage_add"),
     path("usages/<int:usage_id>/remove/", enablers.usage_remove, name="usage_remove"),
+    # --- spreadsheets (enablers and usages as CSV and XLSX) ---
+    # --- end spreadsheets ---
+    # --- Backstage import ---
+    # --- end Backstage import ---
+    # --- API tokens ---
+    path("tokens/", tokens.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    # --- end API tokens ---
 ]
 
 urlpatterns = [

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "rules",
+    "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "catalogue",
     "assessments",
 ]

@@ -756,6 +756,25 @@ def decision_now(status: str) -> Callable[[Cast], bool]:
 DECISION_FILTERS = "?q=matrix&status=proposed&area=food&enabler=payments&review_due=on"
 
 
+def token_data(c: Cast) -> dict[str, str]:
+    return {"name": "Nightly sync", "valid_days": "30"}
+
+
+def token_made(c: Cast) -> bool:
+    return m.ApiToken.objects.filter(name="Nightly sync").unscoped().exists()
+
+
+def admin_token(c: Cast) -> list[int]:
+    token, _ = services.token_create(membership=c.admin, name="Admin's script", valid_days=30)
+    c.admin_token = token  # type: ignore[attr-defined]
+    return [token.pk]
+
+
+def admin_token_revoked(c: Cast) -> bool:
+    c.admin_token.refresh_from_db()  # type: ignore[attr-defined]
+    return c.admin_token.revoked_at is not None  # type: ignore[attr-defined]
+
+
 # fmt: off
 MATRIX: list[Entry] = [
     # url name                  method target       viewer member owner leader admin
@@ -777,6 +796,12 @@ MATRIX: list[Entry] = [
     Row("invitation_revoke",     GET,  "pending",   "403 403 403 403 302", args=invitation),
     Row("invitation_revoke",     POST, "pending",   ADMIN_DONE, args=invitation,
         done=invitation_gone),
+    # API tokens: every member makes their own; only its owner (here the admin) revokes one.
+    Row("token_list",            GET,  "",          READ),
+    Row("token_list",            POST, "",          READ, data=token_data, done=token_made),
+    Row("token_revoke",          GET,  "admin's",   "404 404 404 404 200", args=admin_token),
+    Row("token_revoke",          POST, "admin's",   "404 404 404 404 302", args=admin_token,
+        done=admin_token_revoked),
     # Business areas, teams, touchpoints, journeys: leadership edits, admin deletes.
     *kind_rows("area", "area"),
     Row("area_edit",             GET,  "area",      LEAD_PAGE),
@@ -1098,6 +1123,8 @@ def _url_names(resolver: URLResolver, namespace: str = "") -> list[str]:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue  # Django's admin site: staff only, its own permission system
+            if pattern.namespace == "api":
+                continue  # the REST API has its own matrix: tests/api/test_permissions.py
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names += _url_names(pattern, inner)
         elif isinstance(pattern, URLPattern):
@@ -1167,6 +1194,7 @@ BY_ID = [
         "step_up",
         "step_down",
         "usage_remove",
+        "token_revoke",
     }
 ]
 

@@ -165,6 +165,7 @@ def full(cast: Cast) -> Cast:
             accept_url_for=lambda token: "/",
         )
         services.record_change(organisation=world.org, actor=admin.user, summary="Something")
+        services.token_create(membership=admin, name="Script", valid_days=None)
         _assessment_rows(world)
     m.TeamMembership.objects.create(
         organisation=cast.other.org, team=cast.other.delivery, membership=cast.outsider
