@@ -15,10 +15,13 @@ from catalogue.models import (
     Enabler,
     EnablerUsage,
     Lifecycle,
+    Membership,
     Offering,
     Organisation,
     Team,
 )
+from catalogue.permissions import can
+from catalogue.permissions import team_ids as member_team_ids
 
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
@@ -755,3 +758,11 @@ def decisions_for_enabler(*, enabler: Enabler, limit: int = 10) -> tuple[list[De
         .order_by("-number")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def acting_teams(membership: Membership) -> QuerySet[Team]:
+    """The teams the person may raise flags for: every team for leadership, else their own."""
+    teams = Team.objects.for_org(membership.organisation).order_by("name")
+    if can(membership, "structure.edit"):  # leadership and admins act for any team
+        return teams
+    return teams.filter(pk__in=member_team_ids(membership))

@@ -15,4 +15,5 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "my_memberships": memberships_of(request.user) if hasattr(request, "user") else [],
         "can_manage_members": can(membership, "org.manage_members"),
         "can_edit_structure": can(membership, "structure.edit"),
+        "can_import_catalogue": can(membership, "catalogue.import"),
     }

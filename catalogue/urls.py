@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import details, enablers, items, org, tokens
+from .views import backstage, details, enablers, items, org, spreadsheets, tokens
 
 app_name = "catalogue"
 
@@ -62,8 +62,13 @@ org_patterns = [
     path("enablers/<slug:key>/usages/add/", enablers.usage_add, name="usage_add"),
     path("usages/<int:usage_id>/remove/", enablers.usage_remove, name="usage_remove"),
     # --- spreadsheets (enablers and usages as CSV and XLSX) ---
+    # Not under enablers/: "enablers/<key>/" would take "export" and "import" for keys.
+    path("export/enablers/", spreadsheets.enabler_export, name="enabler_export"),
+    path("export/usages/", spreadsheets.usage_export, name="usage_export"),
+    path("import/spreadsheet/", spreadsheets.enabler_import, name="enabler_import"),
     # --- end spreadsheets ---
     # --- Backstage import ---
+    path("import/backstage/", backstage.backstage_import_page, name="backstage_import"),
     # --- end Backstage import ---
     # --- API tokens ---
     path("tokens/", tokens.token_list, name="token_list"),

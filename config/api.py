@@ -6,11 +6,13 @@ The OpenAPI 3.1 document is at /api/openapi.json and the interactive docs at /ap
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
+from assessments.api import assessments_router, decisions_router, flags_router, reports_router
 from catalogue.api import router as catalogue_router
-from catalogue.api_base import TokenAuth, install_error_handlers
+from catalogue.api_base import SessionAuth, TokenAuth, install_error_handlers
 
 api = NinjaAPI(
     title="Enabling Model API",
@@ -22,10 +24,23 @@ api = NinjaAPI(
         "acts with its owner's role in that one organisation. Every error is JSON: "
         '`{"detail": "…", "errors": [{"loc": [...], "msg": "…"}]}`.'
     ),
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
 api.add_router("", catalogue_router)
+api.add_router("", flags_router)
+api.add_router("", assessments_router)
+api.add_router("", decisions_router)
+api.add_router("", reports_router)
+
+
+@csrf_exempt  # it writes nothing, and API clients send no CSRF token
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Paths under /api/ that match no operation: the API's JSON 404."""
+    return JsonResponse(
+        {"detail": "Not found: no such organisation for you, or no such item.", "errors": []},
+        status=404,
+    )

@@ -52,14 +52,6 @@ def _flag_crumbs(request: HttpRequest, flag: BottleneckFlag, *extra: tuple[str, 
     return _flags_crumbs(request, (flag.summary, flag.get_absolute_url()), *extra)
 
 
-def _acting_teams(membership: Membership) -> QuerySet[Team]:
-    """The teams the person may raise flags for: every team for leadership, else their own."""
-    teams = Team.objects.for_org(membership.organisation).order_by("name")
-    if can(membership, "structure.edit"):  # leadership and admins act for any team
-        return teams
-    return teams.filter(pk__in=team_ids(membership))
-
-
 def can_raise(membership: Membership) -> bool:
     """Team member or above in at least one team, or leadership."""
     if not can(membership, "flag.raise"):
@@ -152,7 +144,7 @@ def _initial(request: HttpRequest, organisation: Organisation, teams: list[Team]
 def flag_raise(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     organisation = membership.organisation
-    teams = _acting_teams(membership)
+    teams = selectors.acting_teams(membership)
     team_list = list(teams)
     if not team_list:
         return render_page(

@@ -43,6 +43,7 @@ def enabler_list(request: HttpRequest) -> HttpResponse:
             "crumbs": _crumbs(request)[:-1] + [("Enablers", "")],
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "can_create": can(request.membership, "enabler.create"),  # type: ignore[attr-defined]
+            "can_import": can(request.membership, "catalogue.import"),  # type: ignore[attr-defined]
         },
         partial="results",
     )

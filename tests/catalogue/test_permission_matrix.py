@@ -1069,6 +1069,94 @@ MATRIX: list[Entry] = [
 ]
 # fmt: on
 
+
+# --- spreadsheets (rows for enabler_export, usage_export, enabler_import) -----------------
+SPREADSHEET = b"key,name,kind\r\n,Matrix sheet,platform\r\n"
+
+
+def spreadsheet_upload(c: Cast) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("enablers.csv", SPREADSHEET, content_type="text/csv")}
+
+
+def spreadsheet_confirm(c: Cast) -> dict[str, Any]:
+    """The preview's hidden field for SPREADSHEET, as the page posts it to import."""
+    from catalogue import spreadsheet_import, spreadsheets
+
+    table = spreadsheets.read_file(SPREADSHEET)
+    sheet = spreadsheets.recognise(table)
+    preview = spreadsheet_import.import_preview(organisation=c.world.org, sheet=sheet)
+    token = spreadsheets.seal(
+        organisation_id=c.world.org.pk, table=table, fingerprint=preview.fingerprint
+    )
+    return {"token": token}
+
+
+def spreadsheet_imported(c: Cast) -> bool:
+    return scoped(c, m.Enabler).filter(name="Matrix sheet").exists()
+
+
+# fmt: off
+MATRIX += [
+    # Every member exports (with the list's filters); leadership and admin import.
+    Row("enabler_export",        GET,  "csv",       READ, args=_none, query="?format=csv"),
+    Row("enabler_export",        GET,  "xlsx",      READ, args=_none, query="?format=xlsx&kind=platform"),
+    Row("usage_export",          GET,  "csv",       READ, args=_none, query="?format=csv&q=pay"),
+    Row("usage_export",          GET,  "xlsx",      READ, args=_none, query="?format=xlsx"),
+    Row("enabler_import",        GET,  "",          LEAD_PAGE),
+    Row("enabler_import",        POST, "preview",   LEAD_PAGE, args=_none, data=spreadsheet_upload),
+    Row("enabler_import",        POST, "import",    LEAD_DONE, args=_none, data=spreadsheet_confirm,
+        done=spreadsheet_imported),
+]
+# fmt: on
+# --- end spreadsheets ---
+
+
+# --- Backstage import (rows for backstage_import, appended to MATRIX) ----------------------
+def backstage_upload(c: Cast) -> dict[str, Any]:
+    """org.yaml of tests/backstage/files, uploaded: the answer is the preview."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = Path(__file__).parents[1] / "backstage" / "files" / "org.yaml"
+    return {"step": "upload", "descriptors": [SimpleUploadedFile(path.name, path.read_bytes())]}
+
+
+def backstage_confirm(c: Cast) -> dict[str, Any]:
+    """The preview's form for org.yaml, as the page posts it to import."""
+    from pathlib import Path
+
+    from catalogue.backstage_import import backstage_preview
+    from catalogue.forms_backstage import sign_files
+
+    path = Path(__file__).parents[1] / "backstage" / "files" / "org.yaml"
+    files = [(path.name, path.read_text())]
+    preview = backstage_preview(organisation=c.world.org, files=files)
+    return {
+        "step": "import",
+        "payload": sign_files(c.world.org, files),
+        "digest": preview.digest(),
+        **{kind.lower(): target.value for kind, target in preview.mapping.items()},
+    }
+
+
+def backstage_imported(c: Cast) -> bool:
+    return scoped(c, m.Team).filter(key="payments-team").exists()
+
+
+# fmt: off
+MATRIX += [
+    # Leadership and admin bring in Backstage descriptor files: preview, then import.
+    Row("backstage_import",      GET,  "",          LEAD_PAGE),
+    Row("backstage_import",      POST, "preview",   LEAD_PAGE, args=_none, data=backstage_upload),
+    Row("backstage_import",      POST, "import",    LEAD_DONE, args=_none, data=backstage_confirm,
+        done=backstage_imported),
+]
+# fmt: on
+# --- end Backstage import ---
+
 SUCCESS = {"200", "302"}
 CASES = [(actor, entry) for entry in MATRIX for actor in ACTORS]
 
