@@ -235,6 +235,8 @@ class Decision(OrgOwned):
     merge_from = models.ManyToManyField(Enabler, blank=True, related_name="merged_by_decisions")
     # Who decided, as written in an imported file (people who may have no login here).
     decision_makers = models.CharField(max_length=300, blank=True)
+    # Goes up by one with each saved change: an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     # The review date a reminder went out for (once per decision and review date).
     review_reminded_on = models.DateField(null=True, blank=True, editable=False)
 

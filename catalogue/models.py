@@ -242,6 +242,8 @@ class Offering(Keyed):
         blank=True,
         related_name="offerings",
     )
+    # Goes up by one with each saved change: an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     url_name = "offering"
 
     class Meta(Keyed.Meta):
@@ -263,6 +265,8 @@ class Journey(Keyed):
         Organisation, on_delete=models.CASCADE, related_name="journeys"
     )
     segment = models.CharField("customer segment", max_length=200, blank=True)
+    # Goes up by one with each saved change (steps included): stale edits are refused.
+    version = models.PositiveIntegerField(default=1)
     url_name = "journey"
 
     class Meta(Keyed.Meta):
@@ -445,3 +449,48 @@ class ApiToken(OrgOwned):
 
     def __str__(self) -> str:
         return f"API token “{self.name}” ({self.prefix}…)"
+
+
+class AuditKind(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOCKED_OUT = "locked_out", "Locked out"
+    LOGOUT = "logout", "Signed out"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    PERMISSION_DENIED = "permission_denied", "Permission denied"
+
+
+class AuditEvent(models.Model):
+    """Who did what to accounts and access, and when: kept for admins to review.
+
+    Sign-ins belong to no organisation (``organisation`` is empty); admins see those of
+    their own members. Role changes, removals and permission denials name the organisation.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=AuditKind.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)  # as typed, for failed sign-ins
+    address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    # Scoped like every organisation-owned model; site-wide sign-in events are read with
+    # ``unscoped()`` and an explicit filter on the members of one organisation.
+    objects = OrgScopedManager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-at"]),
+            models.Index(fields=["user", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username or self.user_id} at {self.at}"

@@ -185,3 +185,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- accounts: lockout, sessions, password reset (issue 8) ---
+# --- end accounts ---
+
+# --- production mode and security headers (issue 8) ---
+# --- end production ---

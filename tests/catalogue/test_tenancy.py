@@ -166,6 +166,9 @@ def full(cast: Cast) -> Cast:
         )
         services.record_change(organisation=world.org, actor=admin.user, summary="Something")
         services.token_create(membership=admin, name="Script", valid_days=None)
+        m.AuditEvent.objects.create(
+            organisation=world.org, user=admin.user, kind=m.AuditKind.ROLE_CHANGED
+        )
         _assessment_rows(world)
     m.TeamMembership.objects.create(
         organisation=cast.other.org, team=cast.other.delivery, membership=cast.outsider
