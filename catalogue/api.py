@@ -233,7 +233,7 @@ class EnablerPatch(Strict):
 
 
 class EnablerQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Name, key, capability, tag or text.")
+    q: Line | None = Field(None, description="Name, key, capability, tag or text.")
     kind: EnablerKindValue | None = None
     classification: ClassificationValue | None = None
     lifecycle: LifecycleValue | None = None
@@ -727,7 +727,7 @@ class JourneyPatch(Strict):
 
 
 class JourneyQuery(PageQuery):
-    segment: str | None = Field(None, max_length=200)
+    segment: Line | None = None
     offering: Key | None = Field(None, description="Journeys with a step at this offering.")
 
 

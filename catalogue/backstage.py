@@ -316,12 +316,35 @@ def read_files(files: Iterable[tuple[str, str]]) -> Reading:
     return Reading(entities, skipped)
 
 
+MAX_FLOW_DEPTH = 100  # real descriptors nest a handful of levels
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of [ and { (quotes ignored: an overestimate is fine here)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def _read_file(filename: str, text: str) -> tuple[list[Entity], list[Skipped], list[str]]:
     entities: list[Entity] = []
     skipped: list[Skipped] = []
     problems: list[str] = []
     document = 0
-    loader = yaml.SafeLoader(text)
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        # PyYAML's scanner slows down badly on deep [ [ [ ...: refuse before parsing.
+        problems.append(f"{filename}: nested too deeply to be a descriptor.")
+        return entities, skipped, problems
+    try:
+        loader = yaml.SafeLoader(text)  # reads the text at once: a control character fails here
+    except yaml.YAMLError as error:
+        problems.append(f"{filename}: not valid YAML ({error}).")
+        return [], [], problems
     try:
         while True:
             document += 1  # the document being read, for a YAML error's message
@@ -347,6 +370,9 @@ def _read_file(filename: str, text: str) -> tuple[list[Entity], list[Skipped], l
         return [], [], problems
     except yaml.YAMLError as error:
         problems.append(f"{filename}: not valid YAML ({error}).")
+        return [], [], problems
+    except RecursionError:
+        problems.append(f"{filename}, document {document}: nested too deeply to be a descriptor.")
         return [], [], problems
     finally:
         loader.dispose()
@@ -381,6 +407,29 @@ def _not_an_entity(data: Mapping[Any, Any]) -> str:
         "not a Backstage entity: no apiVersion, kind or metadata. Leave out files that "
         "are not catalog descriptors."
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character_at(data: object) -> str:
+    """The path of the first text holding a control character (no database stores NUL)."""
+    stack: list[tuple[str, object]] = [("", data)]
+    seen: set[int] = set()  # YAML aliases share one object: walk it once (no alias bomb)
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                return path or "a value"
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+    return ""
 
 
 def _entity(
@@ -447,6 +496,9 @@ def _entity(
     spec = data.get("spec") or {}
     if not isinstance(spec, dict):
         problems.append(f"{place}: spec must be a mapping.")
+    control = _control_character_at(data)
+    if control:
+        problems.append(f"{place}: {control} holds a control character (such as NUL): remove it.")
     if len(problems) > before:
         return None, None
     return (

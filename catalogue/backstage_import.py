@@ -62,10 +62,16 @@ class Current:
     usages: set[tuple[int, int]]  # (enabler id, offering id)
 
     @classmethod
-    def load(cls, organisation: Organisation) -> Current:
+    def load(cls, organisation: Organisation, *, lock: bool = False) -> Current:
+        """Everything once; with ``lock`` (when importing) the rows are locked until the
+        transaction ends, so an edit saved meanwhile waits instead of being overwritten."""
+
+        def rows(model: Any) -> Any:
+            found = model.objects.for_org(organisation)
+            return found.select_for_update() if lock else found
+
         items: dict[Target, dict[str, Keyed]] = {
-            target: {obj.key: obj for obj in model.objects.for_org(organisation)}  # type: ignore[attr-defined]
-            for target, model in MODELS.items()
+            target: {obj.key: obj for obj in rows(model)} for target, model in MODELS.items()
         }
         usages = set(
             EnablerUsage.objects.for_org(organisation).values_list("enabler_id", "offering_id")
@@ -97,6 +103,9 @@ class Row:
     changes: list[FieldChange]  # an update: what changes; a new item: what it is set to
     new_uses: list[str] = field(default_factory=list)  # offerings (keys) that start using it
     uses_shown: list[str] = field(default_factory=list)  # their names
+    # The stored values the import compares, in full (the preview cuts long text): part of
+    # the digest, so an edit made after the preview is noticed whatever its length.
+    stored: str = ""
 
     @property
     def key(self) -> str:
@@ -239,7 +248,8 @@ class Preview:
 
     def digest(self) -> str:
         mapping = ",".join(f"{kind}={target}" for kind, target in sorted(self.mapping.items()))
-        text = "\n".join([mapping, *self.lines()])
+        stored = [row.stored for section in self.sections for row in section.rows]
+        text = "\n".join([mapping, *self.lines(), *stored])
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -317,7 +327,11 @@ class _Comparer:
                 before = self.name_of(target, before_key) if before_key else "—"
                 changes.append(FieldChange(_label(model, link), before, self.name_of(target, key)))
         status = CREATE if obj is None else UPDATE if changes else UNCHANGED
-        row = Row(item, status, changes)
+        stored = ""
+        if obj is not None:
+            names = sorted(wanted) + [f"{link}_id" for link in sorted(item.links)]
+            stored = repr([(name, getattr(obj, name)) for name in names])
+        row = Row(item, status, changes, stored=stored)
         for offering_key in item.uses:
             offering = self.current.items[Target.OFFERING].get(offering_key)
             if obj is None or offering is None or (obj.pk, offering.pk) not in self.current.usages:
@@ -388,7 +402,7 @@ def backstage_import(
         Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
             pk=organisation.pk
         )
-        current = Current.load(organisation)
+        current = Current.load(organisation, lock=True)
         preview = preview_for(reading, current=current, mapping=mapping)
         if preview.problems:
             raise BackstageError(preview.problems)

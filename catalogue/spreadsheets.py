@@ -287,6 +287,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
             # A sheet may declare that it starts below row 1: trust the cells' own numbers.
             found = next((cell.row for cell in row if getattr(cell, "row", None)), number)
             yield found, [_xlsx_cell(cell) for cell in row]
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # read-only mode parses the sheet's XML only now, lazily
+        raise SpreadsheetError(_UNREADABLE_WORKBOOK) from error
     finally:
         workbook.close()
 

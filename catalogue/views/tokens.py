@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from .. import services
 from ..access import get_object_for_user
@@ -22,6 +23,7 @@ def _crumbs(request: HttpRequest, *extra: tuple[str, str]) -> list[tuple[str, st
     )
 
 
+@never_cache  # the new token's secret is in this response: keep it out of every cache
 @org_view(need="api.tokens")
 def token_list(request: HttpRequest) -> HttpResponse:
     """Your tokens here, and the form for a new one (its secret is shown once, on this page)."""

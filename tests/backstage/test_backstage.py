@@ -547,3 +547,22 @@ def test_a_kind_with_no_counterpart_is_skipped_with_its_reason() -> None:
     assert [s.reason for s in plan.skipped if s.kind == "Environment"] == [
         "Environment entities have no counterpart in the catalogue"
     ]
+
+
+def test_yaml_nested_too_deeply_is_a_problem_not_a_crash() -> None:
+    flow = problems_of(("deep.yaml", "[" * 900_000))
+    block = problems_of(("block.yaml", "".join(" " * i + "- \n" for i in range(1200))))
+
+    assert flow == ["deep.yaml: nested too deeply to be a descriptor."]
+    assert block == ["block.yaml, document 1: nested too deeply to be a descriptor."]
+
+
+def test_a_control_character_in_any_value_is_a_problem_naming_where() -> None:
+    text = COMPONENT.format(name="payments", namespace="default", owner="shop").replace(
+        "  namespace:", '  title: "Pay\\0ments"\n  namespace:', 1
+    )
+
+    problems = problems_of(("catalog-info.yaml", text))
+
+    assert len(problems) == 1
+    assert "metadata.title holds a control character" in problems[0]

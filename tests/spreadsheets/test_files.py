@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -216,3 +217,21 @@ def test_column_letters_go_past_z() -> None:
         "AZ",
         "BA",
     ]
+
+
+def test_a_workbook_whose_sheet_is_damaged_is_refused_plainly() -> None:
+    # Read-only openpyxl parses the sheet's XML only while rows are read: still a clear refusal.
+    book = openpyxl.Workbook()
+    book.active.append(["key", "name"])
+    good = io.BytesIO()
+    book.save(good)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<x></sheetData>")
+            target.writestr(info, data)
+
+    with pytest.raises(s.SpreadsheetError, match="could not be read"):
+        s.read_file(damaged.getvalue())
