@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 
-.PHONY: uv run test install install-dev pdf-libs assets migrate seed lint typecheck check-migrations ci clean
+.PHONY: uv run test install install-dev pdf-libs assets migrate seed lint typecheck check-migrations ci clean serve
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -50,6 +50,27 @@ seed:
 run: install migrate seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make serve: production mode on http://$(HOST):$(PORT): gunicorn, a Celery worker and Celery
+## beat (the Procfile, run by honcho) against PostgreSQL and Redis, after migrate and
+## collectstatic. DATABASE_URL, CELERY_BROKER_URL and DJANGO_SECRET_KEY come from the
+## environment when set; else the local services and a key made once in var/secret_key
+## (git-ignored). Every other setting: README, "Production". Stop with Ctrl+C.
+## SERVE_INSTALL= skips `make install` (which drops the dev tools from .venv).
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/enabling_model
+SERVE_BROKER_URL ?= redis://127.0.0.1:6379/0
+SERVE_INSTALL ?= install
+serve: $(SERVE_INSTALL)
+	@mkdir -p var
+	@[ -n "$$DJANGO_SECRET_KEY" ] || [ -s var/secret_key ] || (umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key)
+	@export DJANGO_DEBUG=0 HOST=$(HOST) PATH="$(CURDIR)/.venv/bin:$$PATH" \
+		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}" \
+		DATABASE_URL="$${DATABASE_URL:-$(SERVE_DATABASE_URL)}" \
+		CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(SERVE_BROKER_URL)}"; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	echo "Serving on http://$(HOST):$(PORT)/ (production mode; Ctrl+C to stop)" && \
+	exec honcho start --procfile Procfile --port $(PORT)
 
 ## make test: install what the tests need and run the whole suite (two processes)
 test: install-dev

@@ -154,7 +154,10 @@ class FlagOut(Schema):
     actions: list[FlagVerb] = Field(
         description="What its status allows next (leadership and the enabler's owners only)."
     )
-    version: int
+    version: int = Field(
+        description="Goes up by one with each change; send it back with a step to refuse "
+        "acting on an older copy."
+    )
     url: str
 
 
@@ -187,8 +190,29 @@ class FlagIn(Strict):
     details: Text = ""
 
 
+def _version_in(thing: str) -> Any:
+    """The optional ``version`` of a body, documented the same everywhere."""
+    return Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description=f"The version you read. If the {thing} changed since, nothing is saved "
+        "(409, naming the version it is now). Left out: the step is not checked.",
+    )
+
+
+def _stale(stale: services.StaleItem, thing: str) -> Conflict:
+    """409 for a step based on an older version: which version it is now, and what to do."""
+    return Conflict(
+        f"{thing} changed since version {stale.base_version}: it is now version "
+        f"{stale.current.version} ({stale.current.get_status_display().lower()}). Nothing was "
+        "changed: read it again, then send your change."
+    )
+
+
 class FlagNoteIn(Strict):
     note: Text = Field("", description="Optional: what you are doing about it, or why.")
+    version: int | None = _version_in("flag")
 
 
 class CommentOut(Schema):
@@ -303,24 +327,36 @@ def flag_get(request: HttpRequest, org: str, key: str) -> dict[str, Any]:
     return flag_out(_get_flag(member(request, org), key))
 
 
-def _transition(request: HttpRequest, org: str, key: str, verb: str, note: str) -> dict[str, Any]:
+def _transition(
+    request: HttpRequest, org: str, key: str, verb: str, payload: FlagNoteIn | None
+) -> dict[str, Any]:
     """Acknowledge, resolve or reopen: leadership and the enabler's owners; 409 when the
-    flag's status does not allow it (someone else may have moved it a moment ago)."""
+    flag's status does not allow it (someone else may have moved it a moment ago), or when
+    it changed since the ``version`` sent."""
     membership = member(request, org)
     flag = _get_flag(membership, key, need="flag.respond")
-    form = FlagNoteForm({"note": note})
+    form = FlagNoteForm({"note": payload.note if payload else ""})
     if not form.is_valid():
         raise_form_errors(form)
     try:
         services.flag_transition(
-            flag=flag, action=FLAG_VERBS[verb], note=form.cleaned_data["note"], actor=request.user
+            flag=flag,
+            action=FLAG_VERBS[verb],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            base_version=payload.version if payload else None,
         )
+    except services.StaleItem as stale:
+        raise _stale(stale, "The flag") from stale
     except services.FlagError as error:
         raise Conflict(f"{error} Nothing was changed.") from error
     return flag_out(_get_flag(membership, key))
 
 
-NOTE_DOC = "The body is optional: send a ``note`` to say what you are doing about it, or why."
+NOTE_DOC = (
+    "The body is optional: send a ``note`` to say what you are doing about it, or why, and "
+    "the ``version`` you read to be refused (409) if someone changed the flag since."
+)
 
 
 @flags_router.post(
@@ -332,7 +368,7 @@ NOTE_DOC = "The body is optional: send a ``note`` to say what you are doing abou
 def flag_acknowledge(
     request: HttpRequest, org: str, key: str, payload: FlagNoteIn | None = None
 ) -> dict[str, Any]:
-    return _transition(request, org, key, "acknowledge", payload.note if payload else "")
+    return _transition(request, org, key, "acknowledge", payload)
 
 
 @flags_router.post(
@@ -344,7 +380,7 @@ def flag_acknowledge(
 def flag_resolve(
     request: HttpRequest, org: str, key: str, payload: FlagNoteIn | None = None
 ) -> dict[str, Any]:
-    return _transition(request, org, key, "resolve", payload.note if payload else "")
+    return _transition(request, org, key, "resolve", payload)
 
 
 @flags_router.post(
@@ -356,7 +392,7 @@ def flag_resolve(
 def flag_reopen(
     request: HttpRequest, org: str, key: str, payload: FlagNoteIn | None = None
 ) -> dict[str, Any]:
-    return _transition(request, org, key, "reopen", payload.note if payload else "")
+    return _transition(request, org, key, "reopen", payload)
 
 
 @flags_router.get(
@@ -675,6 +711,10 @@ class DecisionOut(Schema):
     decided_on: date | None
     review_on: date | None
     created_at: datetime
+    version: int = Field(
+        description="Goes up by one with each change (an edit, accepting, rejecting, being "
+        "superseded); send it back to refuse acting on an older copy."
+    )
     url: str
 
 
@@ -736,6 +776,11 @@ class DecisionPatch(Strict):
     supersedes: Number | None = None
     merge_into: Key | None = None
     merge_from: list[Key] | None = Field(None, max_length=200)
+    version: int | None = _version_in("decision")
+
+
+class DecideIn(Strict):
+    version: int | None = _version_in("decision")
 
 
 def decision_out(decision: Decision) -> dict[str, Any]:
@@ -769,6 +814,7 @@ def decision_out(decision: Decision) -> dict[str, Any]:
         "decided_on": decision.decided_on,
         "review_on": decision.review_on,
         "created_at": decision.created_at,
+        "version": decision.version,
         "url": decision.get_absolute_url(),
     }
 
@@ -919,12 +965,17 @@ def _closed(decision: Decision) -> Conflict:
 def decision_update(
     request: HttpRequest, org: str, number: int, payload: DecisionPatch
 ) -> dict[str, Any]:
-    """Change the fields given while it is proposed; once decided: 409."""
+    """Change the fields given while it is proposed; once decided: 409. Send ``version`` to
+    refuse lost updates."""
     membership = member(request, org)
     decision = _get_decision(membership, number, need="decision.propose")
+    changes = payload.dict(exclude_unset=True)
+    base_version = changes.pop("version", None)
+    if base_version is not None and base_version != decision.version:
+        stale = services.StaleItem(current=decision, base_version=base_version)
+        raise _stale(stale, decision.reference)
     if not decision.is_open:
         raise _closed(decision)
-    changes = payload.dict(exclude_unset=True)
     current = _current_decision(decision)
     if "changes" not in changes and len(current["changes"]) > CHANGE_ROWS:
         raise Invalid(
@@ -940,7 +991,11 @@ def decision_update(
     form = _decision_form(membership, {**current, **changes}, decision)
     assert form.draft is not None
     try:
-        services.decision_update(decision=decision, draft=form.draft, actor=request.user)
+        services.decision_update(
+            decision=decision, draft=form.draft, actor=request.user, base_version=base_version
+        )
+    except services.StaleItem as stale:
+        raise _stale(stale, decision.reference) from stale
     except services.DecisionError as error:
         decision.refresh_from_db(fields=["status"])
         if not decision.is_open:  # decided a moment ago
@@ -949,15 +1004,29 @@ def decision_update(
     return decision_out(_get_decision(membership, number))
 
 
-def _decide(request: HttpRequest, org: str, number: int, accept: bool) -> dict[str, Any]:
+def _decide(
+    request: HttpRequest, org: str, number: int, accept: bool, payload: DecideIn | None
+) -> dict[str, Any]:
     membership = member(request, org, "decision.decide")
     decision = _get_decision(membership, number, need="decision.decide")
     decide = services.decision_accept if accept else services.decision_reject
     try:
-        decide(decision=decision, actor=request.user)
+        decide(
+            decision=decision,
+            actor=request.user,
+            base_version=payload.version if payload else None,
+        )
+    except services.StaleItem as stale:
+        raise _stale(stale, decision.reference) from stale
     except services.DecisionError as error:
         raise Conflict(str(error)) from error
     return decision_out(_get_decision(membership, number))
+
+
+DECIDE_DOC = (
+    " The body is optional: send the ``version`` you read to be refused (409) if someone "
+    "changed the decision since."
+)
 
 
 @decisions_router.post(
@@ -966,20 +1035,25 @@ def _decide(request: HttpRequest, org: str, number: int, accept: bool) -> dict[s
     summary="Accept a decision",
     description="Leadership. Applies its classification changes, its merge and what it "
     "supersedes, all at once; 409 (nothing changed) when it is not proposed or an "
-    "enabler's classification no longer matches a change's starting point.",
+    "enabler's classification no longer matches a change's starting point." + DECIDE_DOC,
 )
-def decision_accept(request: HttpRequest, org: str, number: int) -> dict[str, Any]:
-    return _decide(request, org, number, accept=True)
+def decision_accept(
+    request: HttpRequest, org: str, number: int, payload: DecideIn | None = None
+) -> dict[str, Any]:
+    return _decide(request, org, number, True, payload)
 
 
 @decisions_router.post(
     ORG + "/decisions/{int:number}/reject",
     response=responses({200: DecisionOut}),
     summary="Reject a decision",
-    description="Leadership. Nothing it proposes is applied; 409 when it is not proposed.",
+    description="Leadership. Nothing it proposes is applied; 409 when it is not proposed."
+    + DECIDE_DOC,
 )
-def decision_reject(request: HttpRequest, org: str, number: int) -> dict[str, Any]:
-    return _decide(request, org, number, accept=False)
+def decision_reject(
+    request: HttpRequest, org: str, number: int, payload: DecideIn | None = None
+) -> dict[str, Any]:
+    return _decide(request, org, number, False, payload)
 
 
 # --- balance reports ------------------------------------------------------------------------

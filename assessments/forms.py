@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from catalogue.forms import form_helper
+from catalogue.forms import VersionField, form_helper
 from catalogue.models import (
     Classification,
     Enabler,
@@ -229,16 +229,28 @@ class FlagForm(forms.Form):
 
 
 class FlagNoteForm(forms.Form):
+    """Acknowledge, resolve or reopen with a note; ``flag`` is the flag as the page shows it,
+    whose version the form carries back (a step taken on an older copy is refused)."""
+
     note = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Optional: what you are doing about it, or why.",
     )
+    version = VersionField()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, flag: BottleneckFlag | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if flag is not None:
+            self.fields["version"].initial = flag.version
         self.helper = form_helper()
+
+
+class DecideForm(forms.Form):
+    """The accept and reject buttons: the version of the decision the page showed."""
+
+    version = VersionField()
 
 
 class CommentForm(forms.Form):
@@ -399,6 +411,7 @@ class DecisionForm(ChangeRowsMixin):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     report = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(
         self,
@@ -409,6 +422,8 @@ class DecisionForm(ChangeRowsMixin):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        if decision is not None:
+            self.fields["version"].initial = decision.version
         enablers = Enabler.objects.for_org(organisation).order_by("name")
         live = enablers.filter(lifecycle__in=(Lifecycle.PROPOSED, Lifecycle.ACTIVE))
         self.fields["enablers"].queryset = enablers  # type: ignore[attr-defined]

@@ -438,7 +438,10 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _read_yaml(text: str) -> tuple[Any, list[str]]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the text at once: a control character fails here
+    except yaml.YAMLError as error:
+        raise OrganisationFileError([f"file: YAML cannot be read: {error}"]) from None
     try:
         return loader.get_single_data(), loader.repeated
     except yaml.MarkedYAMLError as error:

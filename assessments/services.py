@@ -39,7 +39,7 @@ from catalogue.models import (
     Team,
     TeamMembership,
 )
-from catalogue.services import Actor, inputs_changed, record_change, unique_key
+from catalogue.services import Actor, StaleItem, inputs_changed, record_change, unique_key
 
 from . import madr
 from .balance import Thresholds, compute, report_to_dict
@@ -374,12 +374,18 @@ def flag_actions(flag: BottleneckFlag) -> list[str]:
 
 
 def flag_transition(
-    *, flag: BottleneckFlag, action: str, note: str, actor: Actor
+    *,
+    flag: BottleneckFlag,
+    action: str,
+    note: str,
+    actor: Actor,
+    base_version: int | None = None,
 ) -> BottleneckFlag:
     """Acknowledge, resolve or reopen a flag with a note; the raising team is told.
 
-    Raises FlagError (and changes nothing) when the flag's status does not allow the action,
-    for example when someone else resolved it a moment ago.
+    Raises StaleItem (and changes nothing) when someone changed the flag since the responder
+    read ``base_version`` (their note may change the answer), and FlagError when the flag's
+    status does not allow the action, for example when someone else resolved it a moment ago.
     """
     if action not in FLAG_TRANSITIONS:
         raise FlagError(f"Unknown action “{action}”.")
@@ -392,6 +398,8 @@ def flag_transition(
             .select_related("enabler", "team")
             .get(pk=flag.pk)
         )
+        if base_version is not None and current.version != base_version:
+            raise StaleItem(current=current, base_version=base_version)
         if current.status not in froms:
             raise FlagError(
                 f"This flag is {current.get_status_display().lower()}, so it cannot be "
@@ -1012,17 +1020,35 @@ def decision_propose(*, organisation: Organisation, draft: DecisionDraft, actor:
     return decision
 
 
-def decision_update(*, decision: Decision, draft: DecisionDraft, actor: Actor) -> Decision:
-    """Change a proposed decision. Once decided its text stands; supersede it instead."""
+def _locked_decision(decision: Decision, base_version: int | None) -> Decision:
+    """The decision's row, locked, as stored; StaleItem when someone saved, accepted or
+    rejected it since the person read ``base_version`` (None: not checked)."""
+    current = (
+        Decision.objects.for_org(decision.organisation).select_for_update().get(pk=decision.pk)
+    )
+    if base_version is not None and current.version != base_version:
+        raise StaleItem(current=current, base_version=base_version)
+    return current
+
+
+def decision_update(
+    *, decision: Decision, draft: DecisionDraft, actor: Actor, base_version: int | None = None
+) -> Decision:
+    """Change a proposed decision. Once decided its text stands; supersede it instead.
+
+    StaleItem (nothing written) when it changed since ``base_version``, so the other
+    person's change is kept.
+    """
     with transaction.atomic():
         _lock_organisation(decision.organisation)
-        current = Decision.objects.for_org(decision.organisation).get(pk=decision.pk)
+        current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(
                 f"{current.reference} is {current.status}: its text can no longer be changed. "
                 "Propose a new decision that supersedes it."
             )
         _check_draft(decision.organisation, draft, number=current.number)
+        current.version += 1
         current._history_user = _user(actor)  # type: ignore[attr-defined]
         _write_draft(current, draft)
     return current
@@ -1048,7 +1074,10 @@ def _move_to(organisation: Organisation, keep: Enabler, gone: Enabler) -> None:
     kept_offerings = set(usages.filter(enabler=keep).values_list("offering_id", flat=True))
     usages.filter(enabler=gone, offering_id__in=kept_offerings).delete()
     usages.filter(enabler=gone).update(enabler=keep)
-    BottleneckFlag.objects.for_org(organisation).filter(enabler=gone).update(enabler=keep)
+    # A flag moved to another enabler has changed: a responder's older copy is refused.
+    BottleneckFlag.objects.for_org(organisation).filter(enabler=gone).update(
+        enabler=keep, version=F("version") + 1
+    )
     assessments = Assessment.objects.for_org(organisation)
     kept = set(assessments.filter(enabler=keep).values_list("round_id", "team_id"))
     clashing = [
@@ -1062,16 +1091,35 @@ def _move_to(organisation: Organisation, keep: Enabler, gone: Enabler) -> None:
     assessments.filter(enabler=gone).update(enabler=keep)
 
 
-def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
+def _lock_enablers(decision: Decision) -> None:
+    """Lock the rows of the enablers accepting ``decision`` changes: an edit of one waits for
+    the acceptance, then finds the new version; the acceptance reads them as stored."""
+    ids = set(decision.changes.values_list("enabler_id", flat=True))
+    ids |= set(decision.merge_from.values_list("pk", flat=True))
+    if decision.merge_into_id is not None:
+        ids.add(decision.merge_into_id)
+    if ids:
+        enablers = Enabler.objects.for_org(decision.organisation).select_for_update()
+        list(enablers.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def decision_accept(
+    *, decision: Decision, actor: Actor, base_version: int | None = None
+) -> Decision:
     """Accept a proposed decision and apply it in the same transaction: its classification
     changes, its merge, and the decision it supersedes. Refused, with nothing changed, when
-    an enabler's classification no longer matches a change's "from"."""
+    an enabler's classification no longer matches a change's "from", or (StaleItem) when the
+    decision changed since the person read ``base_version``.
+
+    Every enabler and decision it changes counts a new version, so an edit someone started
+    before the acceptance is refused rather than undoing it."""
     organisation = decision.organisation
     with transaction.atomic():
         _lock_organisation(organisation)
-        current = Decision.objects.for_org(organisation).get(pk=decision.pk)
+        current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(f"{current.reference} is already {current.status}.")
+        _lock_enablers(current)
         stale = _stale_changes(current)
         if stale:
             raise DecisionError(
@@ -1091,6 +1139,7 @@ def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
         for change in current.changes.select_related("enabler"):
             enabler = change.enabler
             enabler.classification = change.to_classification
+            enabler.version += 1
             enabler._history_user = user  # type: ignore[attr-defined]
             enabler._change_reason = reason  # type: ignore[attr-defined]
             enabler.save()
@@ -1099,19 +1148,23 @@ def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
             for gone in current.merge_from.all():
                 _move_to(organisation, keep, gone)
                 gone.lifecycle = Lifecycle.RETIRED
+                gone.version += 1
                 gone._history_user = user  # type: ignore[attr-defined]
                 gone._change_reason = f"{reason}: merged into {keep.key}"[:100]  # type: ignore[attr-defined]
                 gone.save()
             keep.refresh_from_db()
             keep.classification = Classification.COMMON
+            keep.version += 1
             keep._history_user = user  # type: ignore[attr-defined]
             keep._change_reason = f"{reason}: merge"  # type: ignore[attr-defined]
             keep.save()
         if older is not None:
             older.status = DecisionStatus.SUPERSEDED
+            older.version += 1
             older._history_user = user  # type: ignore[attr-defined]
-            older.save(update_fields=["status"])
+            older.save(update_fields=["status", "version"])
         current.status = DecisionStatus.ACCEPTED
+        current.version += 1
         current.decided_by = user
         current.decided_on = timezone.localdate()
         current._history_user = user  # type: ignore[attr-defined]
@@ -1127,14 +1180,18 @@ def decision_accept(*, decision: Decision, actor: Actor) -> Decision:
     return current
 
 
-def decision_reject(*, decision: Decision, actor: Actor) -> Decision:
-    """Reject a proposed decision; nothing it proposes is applied."""
+def decision_reject(
+    *, decision: Decision, actor: Actor, base_version: int | None = None
+) -> Decision:
+    """Reject a proposed decision; nothing it proposes is applied. StaleItem (nothing
+    changed) when it changed since the person read ``base_version``."""
     with transaction.atomic():
         _lock_organisation(decision.organisation)
-        current = Decision.objects.for_org(decision.organisation).get(pk=decision.pk)
+        current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(f"{current.reference} is already {current.status}.")
         current.status = DecisionStatus.REJECTED
+        current.version += 1
         current.decided_by = _user(actor)
         current.decided_on = timezone.localdate()
         current._history_user = _user(actor)  # type: ignore[attr-defined]
@@ -1324,3 +1381,129 @@ def decisions_import(
             summary=f"{len(created)} decision{'s' if len(created) != 1 else ''} imported",
         )
     return [created[n] for n in sorted(created)]
+
+
+# --- report history retention -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrunedReport:
+    """One report the pruner looked at, with what it did and why."""
+
+    id: int
+    organisation: str  # slug
+    status: str
+    when: Any  # computed (or, never computed, asked for) at
+    kept_because: str  # empty: deleted
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    cutoff: Any
+    dry_run: bool
+    deleted: list[PrunedReport]
+    kept: list[PrunedReport]  # older than the cut-off, kept for the reason given
+    newer: int  # ready or failed reports at or after the cut-off: never touched
+
+
+def _prune_verdicts(
+    rows: list[dict[str, Any]], linked: set[int], cutoff: Any
+) -> list[PrunedReport]:
+    """Decide for every ready or failed report older than ``cutoff`` (rows of all of them)."""
+    ready = [row for row in rows if row["status"] == ReportStatus.READY]
+    # The latest ready report in the order latest_ready_report uses: the one the pages show.
+    latest: dict[int, int] = {}
+    for row in sorted(
+        ready,
+        key=lambda r: (r["generation"] is not None, r["generation"] or 0, r["when"], r["id"]),
+    ):
+        latest[row["organisation_id"]] = row["id"]
+    # The last ready report of each calendar month (local time), newer ones included, so a
+    # month whose last report is recent loses its earlier ones and still keeps one.
+    month_last: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for row in sorted(ready, key=lambda r: (r["when"], r["id"])):
+        local = timezone.localtime(row["when"])
+        month_last[(row["organisation_id"], local.year, local.month)] = row
+    last_of_month = {
+        row["id"]: f"{timezone.localtime(row['when']):%B %Y}" for row in month_last.values()
+    }
+    verdicts = []
+    for row in sorted(rows, key=lambda r: (r["organisation__slug"], r["when"], r["id"])):
+        if row["when"] >= cutoff:
+            continue
+        if latest.get(row["organisation_id"]) == row["id"]:
+            reason = "the latest ready report"
+        elif row["id"] in linked:
+            reason = "a decision links to it"
+        elif row["id"] in last_of_month:
+            reason = f"the last report of {last_of_month[row['id']]}"
+        else:
+            reason = ""
+        verdicts.append(
+            PrunedReport(
+                id=row["id"],
+                organisation=row["organisation__slug"],
+                status=row["status"],
+                when=row["when"],
+                kept_because=reason,
+            )
+        )
+    return verdicts
+
+
+def reports_prune(
+    *,
+    older_than_days: int,
+    organisation: Organisation | None = None,
+    dry_run: bool = False,
+    now: Any = None,
+) -> PruneResult:
+    """Delete ready and failed balance reports older than ``older_than_days`` days, keeping
+    history for trends: per organisation the last ready report of each calendar month, the
+    latest ready report (the one the pages show, however old) and any report a decision
+    links to (``Decision.report`` would only be emptied). Pending and running reports are
+    never touched. A failed report is never a month's last: it carries no figures.
+
+    Every organisation, or only ``organisation``; ``dry_run`` decides without deleting.
+    A fixed number of queries whatever the number of reports (deletes in chunks of 500).
+    """
+    from django.db.models.functions import Coalesce
+
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    # Retention is admin tooling across organisations, unless one is named.
+    reports = (
+        BalanceReport.objects.for_org(organisation)
+        if organisation is not None
+        else BalanceReport.objects.unscoped()
+    )
+    decisions = (
+        Decision.objects.for_org(organisation)
+        if organisation is not None
+        else Decision.objects.unscoped()
+    )
+    with transaction.atomic():
+        rows = list(
+            reports.filter(status__in=[ReportStatus.READY, ReportStatus.FAILED])
+            .annotate(when=Coalesce("computed_at", "requested_at"))
+            .order_by()
+            .values("id", "organisation_id", "organisation__slug", "status", "generation", "when")
+        )
+        linked = set(decisions.exclude(report=None).order_by().values_list("report_id", flat=True))
+        verdicts = _prune_verdicts(rows, linked, cutoff)
+        doomed = [v.id for v in verdicts if not v.kept_because]
+        if not dry_run:
+            for start in range(0, len(doomed), 500):
+                # Re-checked in the delete: a decision linking one meanwhile keeps it. Only
+                # the ids are loaded for the delete, not each report's result.
+                reports.filter(pk__in=doomed[start : start + 500], decisions=None).only(
+                    "pk"
+                ).delete()
+    return PruneResult(
+        cutoff=cutoff,
+        dry_run=dry_run,
+        deleted=[v for v in verdicts if not v.kept_because],
+        kept=[v for v in verdicts if v.kept_because],
+        newer=len(rows) - len(verdicts),
+    )

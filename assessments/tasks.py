@@ -15,6 +15,42 @@ from . import services
 
 log = logging.getLogger(__name__)
 
+
+def keep_worker_alive_on_broker_loss() -> None:
+    """Work around Celery 5.7.0 / kombu 5.7.0 killing the worker when the Redis connection
+    drops while the worker holds an unacknowledged message (a task running, or waiting out
+    its countdown: the recompute interval makes that common). The consumer closes the
+    connection it has just collected, and a channel of it then asks its transport, which no
+    longer has a client, where Redis is: to hand the message back, or later to acknowledge a
+    task that finished meanwhile. That AttributeError is "unrecoverable": the worker exits
+    and no report is recomputed until someone restarts it (found by .ci/faults.py).
+
+    Raising a connection error there instead lets every caller do what it does when Redis
+    is away (the consumer reconnects; a lost acknowledgement is logged). The message stays
+    the broker's to redeliver; lost with a restarted Redis, its pending report is queued
+    again by the sweeper.
+    """
+    try:
+        import redis
+    except ImportError:  # no Redis client, so no Redis broker
+        return
+    from kombu.transport.redis import Channel
+
+    original = Channel._connparams  # type: ignore[attr-defined]
+    if getattr(original, "keeps_worker_alive", False):
+        return
+
+    def _connparams(self: Any, asynchronous: bool = False) -> Any:
+        if self.connection.client is None:
+            raise redis.exceptions.ConnectionError("the broker connection was closed")
+        return original(self, asynchronous)
+
+    _connparams.keeps_worker_alive = True  # type: ignore[attr-defined]
+    Channel._connparams = _connparams  # type: ignore[attr-defined]
+
+
+keep_worker_alive_on_broker_loss()
+
 # Errors worth trying again: the database went away or was locked for a moment.
 DATABASE_ERRORS = services.DATABASE_ERRORS
 
@@ -65,3 +101,17 @@ def send_round_reminders() -> int:
 def send_decision_review_reminders() -> int:
     """Tell proposers and leadership about decisions whose review date has passed."""
     return services.decision_reviews_remind()
+
+
+@shared_task(acks_late=True)
+def prune_old_reports() -> int:
+    """Delete balance reports older than BALANCE_REPORT_RETENTION_DAYS (0: keep all), keeping
+    one per month, the latest and any a decision links to. Returns how many went."""
+    from django.conf import settings
+
+    days = settings.BALANCE_REPORT_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    result = services.reports_prune(older_than_days=days)
+    log.info("Pruned %s balance reports older than %s days", len(result.deleted), days)
+    return len(result.deleted)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DataError, models
 from django.http import Http404
 
+from . import audit
 from .models import Keyed, Membership, Organisation, OrgOwned
 from .permissions import can
 
@@ -60,8 +61,13 @@ def memberships_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
 
 
 def require(membership: Membership, perm: str, obj: object = None) -> None:
-    """Raise PermissionDenied (403) unless the member's role grants ``perm`` on ``obj``."""
+    """Raise PermissionDenied (403) unless the member's role grants ``perm`` on ``obj``.
+
+    Every refusal is written to the audit log (one insert, only when it happens): pages and
+    the API both come through here.
+    """
     if not can(membership, perm, obj):
+        audit.record_denial(membership=membership, perm=perm)
         raise PermissionDenied("Your role in this organisation does not allow this.")
 
 

@@ -153,11 +153,43 @@ def _bind(
     return form
 
 
-def _save(form: KeyedForm, request: HttpRequest, *, created: bool) -> Keyed:
+def _save(
+    form: KeyedForm, request: HttpRequest, *, created: bool, base_version: int | None = None
+) -> Keyed:
     try:
-        return services.item_save(item=form.save(commit=False), actor=request.user, created=created)
+        return services.item_save(
+            item=form.save(commit=False),
+            actor=request.user,
+            created=created,
+            base_version=base_version,
+        )
+    except services.StaleItem as stale:
+        raise stale_conflict(stale) from stale
     except IntegrityError as error:  # a key or name taken between the check and the write
         raise Conflict("A key or name is already in use; nothing was saved.") from error
+
+
+def stale_conflict(stale: services.StaleItem, thing: str = "") -> Conflict:
+    """409 for a change based on an older version: which version it is now, and what to do."""
+    thing = thing or f"The {stale.current._meta.verbose_name}"
+    return Conflict(
+        f"{thing} changed since version {stale.base_version}: it is now version "
+        f"{stale.current.version}. Nothing was saved: read it again, then send your change."
+    )
+
+
+def version_field(kind: str) -> Any:
+    """The optional ``version`` of a PATCH body, documented the same for every kind."""
+    return Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description=f"The version you read. If the {kind} changed since, nothing is saved "
+        "(409, naming the version it is now). Left out: the change is not checked.",
+    )
+
+
+VERSION_OUT = "Goes up by one with each change; send it back with a PATCH to refuse lost updates."
 
 
 def _delete(membership: Membership, model: type[Keyed], key: str, request: HttpRequest) -> None:
@@ -570,6 +602,7 @@ class OfferingOut(Schema):
     business_area: str | None
     team: str | None = Field(description="The owning team's key.")
     description: str
+    version: int = Field(description=VERSION_OUT)
     url: str
 
 
@@ -596,6 +629,7 @@ class OfferingPatch(Strict):
     business_area: Key | None = None
     team: Key | None = None
     description: Text | None = None
+    version: int | None = version_field("offering")
 
 
 class OfferingQuery(PageQuery):
@@ -612,6 +646,7 @@ def offering_out(offering: Offering) -> dict[str, Any]:
         "business_area": _key(offering.business_area),
         "team": _key(offering.team),
         "description": offering.description,
+        "version": offering.version,
         "url": offering.get_absolute_url(),
     }
 
@@ -657,14 +692,16 @@ def offering_get(request: HttpRequest, org: str, key: str) -> dict[str, Any]:
 def offering_update(
     request: HttpRequest, org: str, key: str, payload: OfferingPatch
 ) -> dict[str, Any]:
+    """Change the fields given; leave the others. Send ``version`` to refuse lost updates."""
     membership = member(request, org)
     offering = get_object_for_user(
         membership, _offerings(membership), need="offering.edit", key=key
     )
-    values = {**_current(offering, OfferingForm), **payload.dict(exclude_unset=True)}
-    saved = _save(
-        _bind(OfferingForm, membership, values, instance=offering), request, created=False
-    )
+    changes = payload.dict(exclude_unset=True)
+    base_version = changes.pop("version", None)
+    values = {**_current(offering, OfferingForm), **changes}
+    form = _bind(OfferingForm, membership, values, instance=offering)
+    saved = _save(form, request, created=False, base_version=base_version)
     return offering_out(_offerings(membership).get(pk=saved.pk))
 
 
@@ -692,6 +729,7 @@ class JourneyOut(Schema):
     segment: str
     description: str
     steps: list[StepOut]
+    version: int = Field(description=VERSION_OUT + " A change of its steps counts too.")
     url: str
 
 
@@ -724,6 +762,7 @@ class JourneyPatch(Strict):
     steps: list[StepIn] | None = Field(
         None, max_length=200, description="When given, replaces all the journey's steps."
     )
+    version: int | None = version_field("journey (its fields or steps)")
 
 
 class JourneyQuery(PageQuery):
@@ -746,6 +785,7 @@ def journey_out(journey: Journey) -> dict[str, Any]:
             }
             for step in journey.steps.all()
         ],
+        "version": journey.version,
         "url": journey.get_absolute_url(),
     }
 
@@ -820,8 +860,8 @@ def journey_create(request: HttpRequest, org: str, payload: JourneyIn) -> Status
     specs = _step_specs(membership, payload.steps)
     with transaction.atomic():
         journey = _save(form, request, created=True)
-        if specs:
-            services.steps_replace(journey=journey, steps=specs, actor=request.user)  # type: ignore[arg-type]
+        if specs:  # a new journey with its steps is one change: version 1
+            services.steps_replace(journey=journey, steps=specs, actor=request.user, bump=False)  # type: ignore[arg-type]
     return Status(201, journey_out(_journeys(membership).get(pk=journey.pk)))
 
 
@@ -837,15 +877,32 @@ def journey_get(request: HttpRequest, org: str, key: str) -> dict[str, Any]:
 def journey_update(
     request: HttpRequest, org: str, key: str, payload: JourneyPatch
 ) -> dict[str, Any]:
+    """Change the fields given, and the steps when given (one change, one version). Send
+    ``version`` to refuse lost updates."""
     membership = member(request, org)
     journey = get_object_for_user(membership, _journeys(membership), need="structure.edit", key=key)
     changes = payload.dict(exclude_unset=True, exclude={"steps"})
+    base_version = changes.pop("version", None)
     form = _bind(JourneyForm, membership, {**_current(journey, JourneyForm), **changes}, journey)
     specs = _step_specs(membership, payload.steps) if payload.steps is not None else None
+    if not changes and specs is None and base_version and base_version != journey.version:
+        # Nothing to change, but the client's copy is out of date: say so, as a change would.
+        raise stale_conflict(services.StaleItem(current=journey, base_version=base_version))
     with transaction.atomic():
-        saved = _save(form, request, created=False) if changes else journey
+        saved = (
+            _save(form, request, created=False, base_version=base_version) if changes else journey
+        )
         if specs is not None:
-            services.steps_replace(journey=saved, steps=specs, actor=request.user)  # type: ignore[arg-type]
+            try:
+                services.steps_replace(
+                    journey=saved,  # type: ignore[arg-type]
+                    steps=specs,
+                    actor=request.user,
+                    base_version=None if changes else base_version,
+                    bump=not changes,
+                )
+            except services.StaleItem as stale:
+                raise stale_conflict(stale) from stale
     return journey_out(_journeys(membership).get(pk=saved.pk))
 
 

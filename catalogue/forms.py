@@ -3,12 +3,14 @@ so a reference into another organisation is refused as an invalid choice."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import ProhibitNullCharactersValidator
 
 from .models import (
     BusinessArea,
@@ -36,6 +38,22 @@ def form_helper() -> FormHelper:
     return helper
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Several objects chosen by id. An id larger than any id column holds names nothing and
+    is refused like any unknown choice (SQLite would raise OverflowError on it: a 500)."""
+
+    def _check_values(self, value: Any) -> Any:
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            longest = max((str(v) for v in value), key=len, default="")
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": longest[:40]},
+            ) from None
+
+
 class OrgForm(forms.ModelForm):
     """A model form bound to one organisation: related choices come only from it."""
 
@@ -46,6 +64,11 @@ class OrgForm(forms.ModelForm):
         membership: Membership | None = None,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("instance") is not None:
+            # Validation writes the submitted values into the instance, valid or not; the
+            # view's item must keep its stored key and name for the page around the errors
+            # (a blank key would break every link to it: a 500 instead of a 400).
+            kwargs["instance"] = copy.copy(kwargs["instance"])
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.membership = membership
@@ -104,7 +127,36 @@ class TeamForm(KeyedForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class OfferingForm(KeyedForm):
+class VersionField(forms.IntegerField):
+    """The version of the item the editor read, carried in a hidden input and sent back, so a
+    save someone else made since refuses this one (409) instead of silently undoing it.
+    Left out (a script, not the page): the save is not checked."""
+
+    widget = forms.HiddenInput
+    BAD = "Reload the page: the version sent with this form is not valid."
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        kwargs.setdefault(
+            "error_messages", {"invalid": self.BAD, "min_value": self.BAD, "max_value": self.BAD}
+        )
+        super().__init__(**kwargs)
+
+
+class VersionedForm(KeyedForm):
+    """An edit form of a kind that counts its saves (offerings, journeys)."""
+
+    version = VersionField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class OfferingForm(VersionedForm):
     class Meta:
         model = Offering
         fields = ["name", "key", "kind", "business_area", "team", "description"]
@@ -128,7 +180,7 @@ class TouchpointForm(KeyedForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class JourneyForm(KeyedForm):
+class JourneyForm(VersionedForm):
     class Meta:
         model = Journey
         fields = ["name", "key", "segment", "description"]
@@ -145,6 +197,9 @@ class TagsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value)
+        # The list is stored as JSON, where the field's own NUL check no longer sees a NUL
+        # (PostgreSQL then refuses the \u0000: a 500).
+        ProhibitNullCharactersValidator()(text)
         tags = []
         for raw in text.split(","):
             tag = raw.strip().lower()
@@ -249,6 +304,7 @@ class StepForm(OrgForm):
     class Meta:
         model = JourneyStep
         fields = ["name", "offering", "touchpoints"]
+        field_classes = {"touchpoints": IdsField}
         widgets = {"touchpoints": forms.CheckboxSelectMultiple}
         help_texts = {"touchpoints": "The shared points of interaction this step passes."}
 
@@ -284,7 +340,7 @@ class NewOrganisationForm(forms.ModelForm):
 class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.TEAM_MEMBER)
-    teams = forms.ModelMultipleChoiceField(
+    teams = IdsField(
         queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -304,7 +360,7 @@ class InvitationForm(forms.Form):
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-    teams = forms.ModelMultipleChoiceField(
+    teams = IdsField(
         queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

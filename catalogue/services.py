@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import audit
 from .access import ensure_same_organisation
 from .models import (
     KEY_MAX_LENGTH,
@@ -103,14 +104,46 @@ def unique_key(
 # --- generic keyed items -------------------------------------------------------------------
 
 
-def item_save(*, item: Keyed, actor: Actor, created: bool) -> Keyed:
-    """Save an area, team, offering, touchpoint or journey built by a form."""
+@dataclass
+class StaleItem(Exception):
+    """Someone saved the item after the editor read ``base_version``; nothing was written.
+
+    ``current`` is the stored item as the refused transaction read it (under its row lock),
+    so the page can show it and the API can name its version. Offerings, journeys, decisions
+    and bottleneck flags use it; enablers have their own (StaleVersion, with the history).
+    """
+
+    current: Any
+    base_version: int
+
+
+def _locked_version(item: Any, base_version: int | None) -> int:
+    """Lock the item's row and return its stored version; raise StaleItem when the editor
+    started from another one. ``base_version`` None: the caller did not say (no check)."""
+    current = type(item).objects.for_org(item.organisation).select_for_update().get(pk=item.pk)
+    if base_version is not None and current.version != base_version:
+        raise StaleItem(current=current, base_version=base_version)
+    return int(current.version)
+
+
+def item_save(
+    *, item: Keyed, actor: Actor, created: bool, base_version: int | None = None
+) -> Keyed:
+    """Save an area, team, offering, touchpoint or journey built by a form.
+
+    Offerings and journeys count their saves in ``version``. With ``base_version`` (the
+    version the editor read) an edit made since by someone else refuses this one: StaleItem,
+    nothing written, so their change is kept.
+    """
     organisation = item.organisation
     ensure_same_organisation(
         organisation,
         *(getattr(item, f) for f in ("business_area", "team") if hasattr(item, f)),
     )
     with transaction.atomic():
+        if isinstance(item, (Offering, Journey)):
+            # Bump from the stored version, not the one the form's copy was read with.
+            item.version = 1 if created else _locked_version(item, base_version) + 1
         if not item.key:
             item.key = unique_key(model=type(item), organisation=organisation, name=item.name)
         item.save()
@@ -262,6 +295,22 @@ def usage_remove(*, usage: EnablerUsage, actor: Actor) -> None:
 
 
 # --- journeys -------------------------------------------------------------------------------
+# A step added, removed, moved or replaced is a change of the journey: it is checked against
+# the version the editor read and counts as a new version, like an edit of its name.
+
+
+def _journey_lock(journey: Journey, base_version: int | None) -> None:
+    """Lock the journey's row (step changes queue behind each other) and check the version."""
+    journey.version = _locked_version(journey, base_version)
+
+
+def _journey_changed(journey: Journey, *, bump: bool = True) -> None:
+    """Count the change in the stored journey and in ``journey``, which the page shows next."""
+    if bump:
+        journey.version += 1
+    Journey.objects.for_org(journey.organisation).filter(pk=journey.pk).update(
+        version=journey.version, updated_at=timezone.now()
+    )
 
 
 def step_add(
@@ -271,10 +320,12 @@ def step_add(
     offering: Offering,
     touchpoints: list[Touchpoint],
     actor: Actor,
+    base_version: int | None = None,
 ) -> JourneyStep:
-    """Append a step to the end of the journey."""
+    """Append a step to the end of the journey (a change of the journey: see _journey_lock)."""
     ensure_same_organisation(journey.organisation, offering, *touchpoints)
     with transaction.atomic():
+        _journey_lock(journey, base_version)
         last = journey.steps.aggregate(last=Max("position"))["last"]
         step = JourneyStep.objects.create(
             organisation=journey.organisation,
@@ -284,9 +335,7 @@ def step_add(
             offering=offering,
         )
         step.touchpoints.set(touchpoints)
-        Journey.objects.for_org(journey.organisation).filter(pk=journey.pk).update(
-            updated_at=timezone.now()
-        )
+        _journey_changed(journey)
         record_change(
             organisation=journey.organisation,
             actor=actor,
@@ -306,13 +355,25 @@ class StepSpec:
     touchpoints: tuple[Touchpoint, ...] = ()
 
 
-def steps_replace(*, journey: Journey, steps: list[StepSpec], actor: Actor) -> None:
-    """Make the journey's steps exactly ``steps``, in that order (one transaction)."""
+def steps_replace(
+    *,
+    journey: Journey,
+    steps: list[StepSpec],
+    actor: Actor,
+    base_version: int | None = None,
+    bump: bool = True,
+) -> None:
+    """Make the journey's steps exactly ``steps``, in that order (one transaction).
+
+    ``bump`` False: the caller's change already counted (the API's PATCH of a journey's
+    fields and steps, or a new journey with its steps, is one change: one version).
+    """
     organisation = journey.organisation
     ensure_same_organisation(
         organisation, *(s.offering for s in steps), *(t for s in steps for t in s.touchpoints)
     )
     with transaction.atomic():
+        _journey_lock(journey, base_version)
         JourneyStep.objects.for_org(organisation).filter(journey=journey).delete()
         made = JourneyStep.objects.bulk_create(
             JourneyStep(
@@ -329,9 +390,7 @@ def steps_replace(*, journey: Journey, steps: list[StepSpec], actor: Actor) -> N
             for step, spec in zip(made, steps, strict=True)
             for touchpoint in dict.fromkeys(spec.touchpoints)
         )
-        Journey.objects.for_org(organisation).filter(pk=journey.pk).update(
-            updated_at=timezone.now()
-        )
+        _journey_changed(journey, bump=bump)
         record_change(
             organisation=organisation,
             actor=actor,
@@ -352,11 +411,13 @@ def _renumber(journey: Journey, ordered: list[JourneyStep]) -> None:
         step.save(update_fields=["position"])
 
 
-def step_remove(*, step: JourneyStep, actor: Actor) -> None:
+def step_remove(*, step: JourneyStep, actor: Actor, base_version: int | None = None) -> None:
     journey = step.journey
     with transaction.atomic():
+        _journey_lock(journey, base_version)
         step.delete()
         _renumber(journey, list(journey.steps.select_for_update().order_by("position")))
+        _journey_changed(journey)
         record_change(
             organisation=journey.organisation,
             actor=actor,
@@ -366,10 +427,13 @@ def step_remove(*, step: JourneyStep, actor: Actor) -> None:
         inputs_changed(organisation=journey.organisation, reason="journey step removed")
 
 
-def step_move(*, step: JourneyStep, direction: int, actor: Actor) -> None:
+def step_move(
+    *, step: JourneyStep, direction: int, actor: Actor, base_version: int | None = None
+) -> None:
     """Move a step one place up (-1) or down (+1); at either end nothing happens."""
     journey = step.journey
     with transaction.atomic():
+        _journey_lock(journey, base_version)
         ordered = list(journey.steps.select_for_update().order_by("position"))
         index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
         target = index + direction
@@ -377,6 +441,7 @@ def step_move(*, step: JourneyStep, direction: int, actor: Actor) -> None:
             return
         ordered[index], ordered[target] = ordered[target], ordered[index]
         _renumber(journey, ordered)
+        _journey_changed(journey)
         record_change(
             organisation=journey.organisation,
             actor=actor,
@@ -482,13 +547,20 @@ def invitation_accept(*, invitation: Invitation, user: Actor) -> Membership:
 def membership_update(
     *, membership: Membership, role: str, teams: list[Team], actor: Actor
 ) -> Membership:
-    """Set a member's role and teams."""
+    """Set a member's role and teams; a role change goes to the audit log too."""
     organisation = membership.organisation
     ensure_same_organisation(organisation, *teams)
     with transaction.atomic():
         if membership.role != role:
+            before = Role(membership.role).label
             membership.role = role
             membership.save(update_fields=["role"])
+            audit.record(
+                kind=audit.AuditKind.ROLE_CHANGED,
+                organisation=organisation,
+                user=membership.user,
+                detail=f"{before} → {Role(role).label}{audit.by(actor)}",
+            )
         wanted = {team.pk for team in teams}
         existing = TeamMembership.objects.for_org(organisation).filter(membership=membership)
         existing.exclude(team_id__in=wanted).delete()
@@ -506,11 +578,24 @@ def membership_update(
 
 
 def membership_remove(*, membership: Membership, actor: Actor) -> None:
+    """Remove a member; they are signed out everywhere at once (their sessions are deleted).
+
+    Ending every session, not only those that were in this organisation, is deliberate: a
+    session is not tied to one organisation, and a removal should take effect now.
+    """
     with transaction.atomic():
-        name = membership.user.get_username()
+        user = membership.user
+        name = user.get_username()
         organisation = membership.organisation
         membership.delete()
         record_change(organisation=organisation, actor=actor, summary=f"{name} removed")
+        audit.record(
+            kind=audit.AuditKind.MEMBER_REMOVED,
+            organisation=organisation,
+            user=user,
+            detail=f"Removed{audit.by(actor)}",
+        )
+        audit.end_sessions(user_id=user.pk)
 
 
 def team_member_add(*, team: Team, membership: Membership, actor: Actor) -> None:

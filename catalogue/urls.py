@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import backstage, details, enablers, items, org, spreadsheets, tokens
+from .views import audit, backstage, details, enablers, items, org, spreadsheets, tokens
 
 app_name = "catalogue"
 
@@ -70,6 +70,9 @@ org_patterns = [
     # --- Backstage import ---
     path("import/backstage/", backstage.backstage_import_page, name="backstage_import"),
     # --- end Backstage import ---
+    # --- audit log (issue 8, accounts) ---
+    path("audit/", audit.audit_log, name="audit_log"),
+    # --- end audit log ---
     # --- API tokens ---
     path("tokens/", tokens.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),

@@ -6,7 +6,16 @@ The OpenAPI 3.1 document is at /api/openapi.json and the interactive docs at /ap
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import logging
+
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
@@ -30,6 +39,32 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
+
+
+@api.exception_handler(SuspiciousOperation)
+def request_refused(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """A request over Django's size limits (DATA_UPLOAD_*) is the API's JSON 400.
+
+    Without this, Django would answer the API client with its HTML 400 page. Logged as
+    Django logs it for pages.
+    """
+    logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        detail = (
+            f"The request body is too large: at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+    elif isinstance(exc, TooManyFieldsSent):
+        detail = (
+            "The request has too many fields: at most "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}, query string included."
+        )
+    elif isinstance(exc, TooManyFilesSent):
+        detail = f"The request has too many files: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES}."
+    else:
+        detail = "The request was refused as not valid."
+    return api.create_response(request, {"detail": detail, "errors": []}, status=400)
+
+
 api.add_router("", catalogue_router)
 api.add_router("", flags_router)
 api.add_router("", assessments_router)

@@ -26,6 +26,12 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.RUN_PERIODIC_JOBS_IN_WEB = False
     # Eager recomputes run at once, never later in a thread the test cannot see.
     settings.BALANCE_EAGER_WAIT_IN_THREAD = False
+    # The sign-in lockout needs a request to key on, which ``authenticate()`` and
+    # ``client.login()`` outside a request do not have; tests/accounts turns it on and tests it.
+    settings.AXES_ENABLED = False
+    # A session's expiry moves on at most once an hour here, so a signed-in page never writes
+    # its session during a test and query counts do not depend on how fast the machine is.
+    settings.SESSION_REFRESH_SECONDS = 3600
 
 
 @dataclass

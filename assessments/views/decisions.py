@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalogue.access import get_object_for_user
+from catalogue.forms import VersionField
 from catalogue.models import Classification, Enabler, Organisation
 from catalogue.permissions import can
 from catalogue.views.base import form_data, org_crumbs, org_view, paginate, render_page
 
 from .. import selectors, services
-from ..forms import CHANGE_ROWS, DecisionForm
+from ..forms import CHANGE_ROWS, DecideForm, DecisionForm
 from ..models import BalanceReport, Decision, DecisionStatus
 
 # A proposed or accepted decision may be superseded by a new one.
@@ -91,7 +92,8 @@ def decision_timeline(request: HttpRequest) -> HttpResponse:
 
 
 def _keys(request: HttpRequest, name: str) -> list[str]:
-    return [v.strip() for v in request.GET.getlist(name) if v.strip()][:50]
+    # No key holds NUL, and PostgreSQL refuses to even compare with one (a 500).
+    return [v.strip() for v in request.GET.getlist(name) if v.strip() and "\x00" not in v][:50]
 
 
 def _prefill(request: HttpRequest, organisation: Organisation) -> dict[str, Any]:
@@ -160,6 +162,8 @@ def _form_page(
     *,
     decision: Decision | None,
     cancel_url: str,
+    conflict: services.StaleItem | None = None,
+    differences: list[tuple[str, str, str]] | None = None,
 ) -> HttpResponse:
     title = f"Edit {decision.reference}" if decision else "Propose a decision"
     crumbs = (
@@ -176,8 +180,10 @@ def _form_page(
             "title": title,
             "cancel_url": cancel_url,
             "crumbs": crumbs,
+            "conflict": conflict,
+            "differences": differences or [],
         },
-        status=400 if form.is_bound else 200,
+        status=409 if conflict else (400 if form.is_bound else 200),
     )
 
 
@@ -229,8 +235,13 @@ def decision_edit(request: HttpRequest, key: str) -> HttpResponse:
         assert form.draft is not None
         try:
             decision = services.decision_update(
-                decision=decision, draft=form.draft, actor=request.user
+                decision=decision,
+                draft=form.draft,
+                actor=request.user,
+                base_version=form.cleaned_data.get("version"),
             )
+        except services.StaleItem as stale:
+            return _edit_conflict(request, form, stale)
         except services.DecisionError as error:
             decision.refresh_from_db()
             if not decision.is_open:  # decided while the form was open
@@ -240,6 +251,48 @@ def decision_edit(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, f"{decision.reference} saved.")
             return redirect(decision.get_absolute_url())
     return _form_page(request, form, decision=decision, cancel_url=decision.get_absolute_url())
+
+
+# What the conflict notice compares between the stored decision and what was sent.
+TEXT_FIELDS = ("title", "context", "options", "decision", "consequences", "review_on")
+
+
+def _edit_conflict(
+    request: HttpRequest, sent: DecisionForm, stale: services.StaleItem
+) -> HttpResponse:
+    """Someone saved (or decided) the decision while this person edited it: nothing of theirs
+    is saved; the form comes back with the stored values and version (409)."""
+    current = _decision_queryset().for_org(stale.current.organisation).get(pk=stale.current.pk)  # type: ignore[attr-defined]
+    if not current.is_open:
+        return _refused(
+            request,
+            current,
+            f"Someone else {current.status} {current.reference} while you were editing it: its "
+            "text can no longer be changed, and nothing of yours was saved.",
+        )
+    differences = [
+        (str(sent.fields[name].label), _shown(getattr(current, name)), _shown(sent_value))
+        for name in TEXT_FIELDS
+        if (sent_value := sent.cleaned_data.get(name)) != getattr(current, name)
+        and (sent_value or getattr(current, name))
+    ]
+    form = DecisionForm(
+        organisation=current.organisation, decision=current, initial=_edit_initial(current)
+    )
+    return _form_page(
+        request,
+        form,
+        decision=current,
+        cancel_url=current.get_absolute_url(),
+        conflict=stale,
+        differences=differences,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value in the conflict notice: long text cut short, nothing as a dash."""
+    text = str(value) if value not in (None, "") else "—"
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 # --- one decision -----------------------------------------------------------------------------
@@ -274,15 +327,17 @@ def _detail_context(request: HttpRequest, decision: Decision) -> dict[str, Any]:
     }
 
 
-def _refused(request: HttpRequest, decision: Decision, message: str) -> HttpResponse:
-    """The decision's page with the reason something was refused (409)."""
+def _refused(
+    request: HttpRequest, decision: Decision, message: str, *, status: int = 409
+) -> HttpResponse:
+    """The decision's page with the reason something was refused (409, or 400)."""
     messages.error(request, message)
     decision = _decision_queryset().for_org(decision.organisation).get(pk=decision.pk)  # type: ignore[attr-defined]
     return render_page(
         request,
         "assessments/decisions/decision_detail.html",
         _detail_context(request, decision),
-        status=409,
+        status=status,
     )
 
 
@@ -297,22 +352,35 @@ def decision_detail(request: HttpRequest, key: str) -> HttpResponse:
 @org_view(need="decision.decide")
 @require_POST
 def decision_accept(request: HttpRequest, key: str) -> HttpResponse:
-    decision = _get_decision(request, key, need="decision.decide")
-    try:
-        decision = services.decision_accept(decision=decision, actor=request.user)
-    except services.DecisionError as error:
-        return _refused(request, decision, str(error))
-    messages.success(request, f"{decision.reference} accepted.")
-    return redirect(decision.get_absolute_url())
+    return _decide(request, key, accept=True)
 
 
 @org_view(need="decision.decide")
 @require_POST
 def decision_reject(request: HttpRequest, key: str) -> HttpResponse:
+    return _decide(request, key, accept=False)
+
+
+def _decide(request: HttpRequest, key: str, *, accept: bool) -> HttpResponse:
+    """Accept or reject, as the decision was when the page showed it (its version)."""
     decision = _get_decision(request, key, need="decision.decide")
+    verb = "accept" if accept else "reject"
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, decision, VersionField.BAD, status=400)
+    decide = services.decision_accept if accept else services.decision_reject
     try:
-        decision = services.decision_reject(decision=decision, actor=request.user)
+        decision = decide(
+            decision=decision, actor=request.user, base_version=form.cleaned_data["version"]
+        )
+    except services.StaleItem as stale:
+        return _refused(
+            request,
+            stale.current,
+            f"Someone else changed {decision.reference} while you were looking at it. Their "
+            f"change is kept and nothing was {verb}ed; check it below, then {verb} it again.",
+        )
     except services.DecisionError as error:
         return _refused(request, decision, str(error))
-    messages.success(request, f"{decision.reference} rejected.")
+    messages.success(request, f"{decision.reference} {verb}ed.")
     return redirect(decision.get_absolute_url())

@@ -156,7 +156,11 @@ def flag_raise(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # A team named in the form that the person may not act for: refuse (403), whatever
         # else is wrong with the form.
-        posted = Team.objects.for_org(organisation).filter(key=request.POST.get("team", "")).first()
+        key = request.POST.get("team", "")
+        # No key holds NUL, and PostgreSQL refuses to even compare with one (a 500).
+        posted = (
+            None if "\x00" in key else Team.objects.for_org(organisation).filter(key=key).first()
+        )
         if posted is not None:
             require(membership, "team.act_for", posted)
     form = FlagForm(
@@ -242,7 +246,7 @@ def _detail_context(
         "history": selectors.flag_history(flag=flag),
         "can_respond": can_respond,
         "actions": actions if can_respond else [],
-        "note_form": (note_form or FlagNoteForm()) if can_respond and actions else None,
+        "note_form": (note_form or FlagNoteForm(flag=flag)) if can_respond and actions else None,
         "comment_form": (comment_form or CommentForm()) if can_comment else None,
         "crumbs": _flags_crumbs(request, (flag.summary, "")),
     }
@@ -275,8 +279,8 @@ def flag_transition(request: HttpRequest, key: str, action: str) -> HttpResponse
     flag_action = ACTIONS[action]
     membership = request.membership  # type: ignore[attr-defined]
     flag = get_object_for_user(membership, _flag_queryset(), key=key, need="flag.respond")
-    form = FlagNoteForm(form_data(request))
-    status = 200
+    form = FlagNoteForm(form_data(request), flag=flag)
+    status, conflict = 200, False
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -285,7 +289,13 @@ def flag_transition(request: HttpRequest, key: str, action: str) -> HttpResponse
                     action=flag_action,
                     note=form.cleaned_data["note"],
                     actor=request.user,
+                    base_version=form.cleaned_data["version"],
                 )
+            except services.StaleItem:
+                # The flag as stored now, with the note kept so it can be sent again.
+                flag = get_object_for_user(membership, _flag_queryset(), pk=flag.pk)
+                form = FlagNoteForm(initial={"note": form.cleaned_data["note"]}, flag=flag)
+                status, conflict = 409, True
             except services.FlagError as error:
                 form.add_error(None, str(error))
                 flag.refresh_from_db()
@@ -307,6 +317,7 @@ def flag_transition(request: HttpRequest, key: str, action: str) -> HttpResponse
             "applies": applies,
             "button": VERBS[flag_action].capitalize(),
             "done": FlagAction(flag_action).label.lower(),
+            "conflict": conflict,
             "crumbs": _flag_crumbs(request, flag, (VERBS[flag_action].capitalize(), "")),
         },
         status=status,

@@ -46,7 +46,8 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """
     organisation = request.organisation  # type: ignore[attr-defined]
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take a bare word ("1") for a view name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         back = reverse("assessments:notification_list", args=[organisation.slug])

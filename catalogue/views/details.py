@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user
-from ..forms import StepForm, TeamMemberAddForm, UsageForm
+from ..forms import StepForm, TeamMemberAddForm, UsageForm, VersionField
 from ..models import (
     BusinessArea,
     Enabler,
@@ -198,25 +199,42 @@ def journey_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render_page(request, "catalogue/journey_detail.html", _journey_context(request, journey))
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The journey version the page was showing when the step form was sent (None: not
+    sent, so not checked). ValidationError when it is not a version at all."""
+    value: int | None = VersionField().clean(request.POST.get("version"))
+    return value
+
+
 @org_view()
 def step_add(request: HttpRequest, key: str) -> HttpResponse:
     journey = get_keyed_for_user(request.membership, Journey, key, need="structure.edit")  # type: ignore[attr-defined]
     form: StepForm | None = StepForm(form_data(request), organisation=journey.organisation)
+    conflict: services.StaleItem | None = None
     if form is not None and request.method == "POST" and form.is_valid():
-        step = services.step_add(
-            journey=journey,
-            name=form.cleaned_data["name"],
-            offering=form.cleaned_data["offering"],
-            touchpoints=list(form.cleaned_data["touchpoints"]),
-            actor=request.user,
-        )
-        if not request.htmx:  # type: ignore[attr-defined]
-            messages.success(request, f"Step “{step.name}” added.")
-            return redirect(journey.get_absolute_url())
-        form = None
+        try:
+            step = services.step_add(
+                journey=journey,
+                name=form.cleaned_data["name"],
+                offering=form.cleaned_data["offering"],
+                touchpoints=list(form.cleaned_data["touchpoints"]),
+                actor=request.user,
+                base_version=_posted_version(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except services.StaleItem as stale:
+            # The steps as saved now, with the typed step kept so it can be sent again.
+            conflict, journey = stale, stale.current
+        else:
+            if not request.htmx:  # type: ignore[attr-defined]
+                messages.success(request, f"Step “{step.name}” added.")
+                return redirect(journey.get_absolute_url())
+            form = None
     context = _journey_context(request, journey, form)
     context["step_added"] = form is None
-    status = 400 if form is not None and form.is_bound else 200
+    context["conflict"] = conflict
+    status = 409 if conflict else (400 if form is not None and form.is_bound else 200)
     return render_page(
         request, "catalogue/journey_detail.html", context, partial="steps", status=status
     )
@@ -229,18 +247,32 @@ def _step_action(request: HttpRequest, key: str, step_id: int, action: str) -> H
         membership, JourneyStep.objects.all(), need="structure.edit", journey=journey, pk=step_id
     )
     step.journey = journey
-    if request.method == "POST":
+    if request.method != "POST":
+        return redirect(journey.get_absolute_url())
+    status, conflict, problem = 200, None, ""
+    try:
+        base_version = _posted_version(request)
         if action == "remove":
-            services.step_remove(step=step, actor=request.user)
+            services.step_remove(step=step, actor=request.user, base_version=base_version)
         else:
-            services.step_move(step=step, direction=-1 if action == "up" else 1, actor=request.user)
-        if not request.htmx:  # type: ignore[attr-defined]
-            messages.success(request, "Journey steps updated.")
-            return redirect(journey.get_absolute_url())
-        context = _journey_context(request, journey)
-        context["moved"] = (step.pk, action)
-        return render_page(request, "catalogue/journey_detail.html", context, partial="steps")
-    return redirect(journey.get_absolute_url())
+            direction = -1 if action == "up" else 1
+            services.step_move(
+                step=step, direction=direction, actor=request.user, base_version=base_version
+            )
+    except ValidationError as error:
+        status, problem = 400, " ".join(error.messages)
+    except services.StaleItem as stale:
+        status, conflict, journey = 409, stale, stale.current
+    if status == 200 and not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, "Journey steps updated.")
+        return redirect(journey.get_absolute_url())
+    context = _journey_context(request, journey)
+    context["moved"] = (step.pk, action) if status == 200 else None
+    context["conflict"] = conflict
+    context["step_problem"] = problem
+    return render_page(
+        request, "catalogue/journey_detail.html", context, partial="steps", status=status
+    )
 
 
 @org_view()

@@ -298,7 +298,10 @@ def usage_remove(request: HttpRequest, usage_id: int) -> HttpResponse:
     )
     require(membership, "usage.edit", usage.offering)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take a bare word ("1") for a view name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         back = usage.enabler.get_absolute_url()
     if request.method == "POST":
         services.usage_remove(usage=usage, actor=request.user)

@@ -174,13 +174,27 @@ def _item_form(request: HttpRequest, kind: Kind, item: Keyed | None) -> HttpResp
         organisation=membership.organisation,
         membership=membership,
     )
+    conflict: services.StaleItem | None = None
+    differences: list[tuple[str, str, str]] = []
     if request.method == "POST" and form.is_valid():
-        saved = services.item_save(
-            item=form.save(commit=False), actor=request.user, created=item is None
-        )
-        verb = "added" if item is None else "saved"
-        messages.success(request, f"{kind.singular.capitalize()} “{saved.name}” {verb}.")
-        return redirect(saved.get_absolute_url())
+        try:
+            saved = services.item_save(
+                item=form.save(commit=False),
+                actor=request.user,
+                created=item is None,
+                base_version=form.cleaned_data.get("version"),
+            )
+        except services.StaleItem as stale:
+            conflict, differences = stale, _differences(form, stale.current)
+            # Show the stored values and version, keeping nothing from the stale submission.
+            form = kind.form(
+                instance=stale.current, organisation=membership.organisation, membership=membership
+            )
+        else:
+            verb = "added" if item is None else "saved"
+            messages.success(request, f"{kind.singular.capitalize()} “{saved.name}” {verb}.")
+            return redirect(saved.get_absolute_url())
+    status = 409 if conflict else (400 if form.is_bound else 200)
     return render_page(
         request,
         "catalogue/item_form.html",
@@ -188,11 +202,38 @@ def _item_form(request: HttpRequest, kind: Kind, item: Keyed | None) -> HttpResp
             "kind": kind,
             "form": form,
             "item": item,
+            "conflict": conflict,
+            "differences": differences,
             "crumbs": kind_crumbs(request, kind, item) + [("Add" if item is None else "Edit", "")],
             "title": f"Add {kind.singular}" if item is None else f"Edit {item.name}",
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
+
+
+def _shown(model_field: Any, value: Any) -> str:
+    """A value as the page shows it: a choice by its label, nothing as a dash."""
+    if value in (None, ""):
+        return "—"
+    choices = dict(getattr(model_field, "flatchoices", None) or [])
+    return str(choices.get(value, value))
+
+
+def _differences(form: KeyedForm, current: Keyed) -> list[tuple[str, str, str]]:
+    """(label, saved, yours) for each field where the stored item differs from what was sent:
+    what to check before applying the change again."""
+    found = []
+    for name in form._meta.fields or []:
+        if name not in form.cleaned_data:
+            continue
+        yours, saved = form.cleaned_data[name], getattr(current, name)
+        if name == "key" and not yours:
+            continue  # left empty: the key stays as it is
+        if (yours or None) != (saved or None):
+            model_field = current._meta.get_field(name)
+            label = str(form.fields[name].label or model_field.verbose_name)  # type: ignore[union-attr]
+            found.append((label, _shown(model_field, saved), _shown(model_field, yours)))
+    return found
 
 
 def item_delete(request: HttpRequest, kind_name: str, key: str) -> HttpResponse:

@@ -305,7 +305,10 @@ def gone(kind: str) -> Callable[[Cast], bool]:
 
 def edit_data(kind: str, attr: str, **extra: Builder) -> Builder:
     def build(c: Cast) -> dict[str, Any]:
-        data = {**NEW[kind], "name": RENAMED, "key": getattr(c.world, attr).key}
+        item = getattr(c.world, attr)
+        data = {**NEW[kind], "name": RENAMED, "key": item.key}
+        if hasattr(item, "version"):  # offerings and journeys: the version the page showed
+            data["version"] = item.version
         return {**data, **{k: v(c) for k, v in extra.items()}}
 
     return build
@@ -705,7 +708,17 @@ def flag_comment_data(c: Cast) -> dict[str, Any]:
 
 
 def flag_note(c: Cast) -> dict[str, Any]:
-    return {"note": "Matrix note"}
+    from assessments.models import BottleneckFlag
+
+    flag = scoped(c, BottleneckFlag).filter(summary="Matrix bottleneck").first()
+    return {"note": "Matrix note", "version": flag.version if flag else ""}
+
+
+def decision_version(c: Cast) -> dict[str, Any]:
+    """The accept and reject buttons send the version of the decision the page showed."""
+    from assessments.models import Decision
+
+    return {"version": scoped(c, Decision).get(title="Matrix decision").version}
 
 
 def flag_commented(c: Cast) -> bool:
@@ -1034,11 +1047,11 @@ MATRIX: list[Entry] = [
     Row("assessments:decision_accept",   GET,  "proposed",  "403 403 403 405 405",
         args=decision_on()),
     Row("assessments:decision_accept",   POST, "proposed",  "403 403 403 302 302",
-        args=decision_on(), done=decision_now("accepted")),
+        args=decision_on(), data=decision_version, done=decision_now("accepted")),
     Row("assessments:decision_reject",   GET,  "proposed",  "403 403 403 405 405",
         args=decision_on()),
     Row("assessments:decision_reject",   POST, "proposed",  "403 403 403 302 302",
-        args=decision_on(), done=decision_now("rejected")),
+        args=decision_on(), data=decision_version, done=decision_now("rejected")),
     # --- end of decisions ---
     # --- notifications (rows for assessments:notification*) ---
     # Everyone sees their own; a GET of "read" changes nothing and leads back to the list.
@@ -1156,6 +1169,48 @@ MATRIX += [
 ]
 # fmt: on
 # --- end Backstage import ---
+
+
+# --- accounts (issue 8: audit log, password reset by email; appended to MATRIX) ------------
+def reset_link(c: Cast) -> list[str]:
+    """A reset link as the email carries it, for someone who is none of the actors (signing
+    in changes the user's last login, which ends any link sent before)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = f.UserFactory(username="forgetful")
+    return [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)]
+
+
+def reset_email(c: Cast) -> dict[str, Any]:
+    return {"email": "viewer@example.org"}
+
+
+def reset_link_sent(c: Cast) -> bool:
+    from django.core import mail
+
+    return len(mail.outbox) == 1
+
+
+# fmt: off
+MATRIX += [
+    # The audit log: the organisation's admins only.
+    Row("audit_log",             GET,  "",          ADMIN_PAGE),
+    Row("audit_log",             GET,  "filtered",  ADMIN_PAGE, args=_none, query="?kind=login"),
+    # Password reset is open to anyone (the answer never says whether an account exists).
+    SiteRow("password_reset",          GET,  "",    "200 200 200 200 200 200 200"),
+    SiteRow("password_reset",          POST, "",    "302 302 302 302 302 302 302",
+            data=reset_email, done=reset_link_sent),
+    SiteRow("password_reset_done",     GET,  "",    "200 200 200 200 200 200 200"),
+    SiteRow("password_reset_confirm",  GET,  "bad-link", "200 200 200 200 200 200 200",
+            args=lambda c: ["MQ", "not-a-token"]),
+    SiteRow("password_reset_confirm",  GET,  "valid-link", "302 302 302 302 302 302 302",
+            args=reset_link),
+    SiteRow("password_reset_complete", GET,  "",    "200 200 200 200 200 200 200"),
+]
+# fmt: on
+# --- end accounts ---
 
 SUCCESS = {"200", "302"}
 CASES = [(actor, entry) for entry in MATRIX for actor in ACTORS]

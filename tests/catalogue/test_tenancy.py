@@ -494,9 +494,10 @@ def test_posting_an_id_of_another_organisation_is_a_form_error(cast: Cast, case:
 
 def test_htmx_step_with_an_offering_of_another_organisation_shows_the_error(cast: Cast) -> None:
     url = reverse("catalogue:step_add", args=["acme", cast.world.journey.key])
+    client = client_for(cast.leader)  # before the snapshot: signing in is audited
     before = _snapshot()
 
-    response = client_for(cast.leader).post(
+    response = client.post(
         url, {"name": "Cross", "offering": cast.other.shop.pk}, headers={"HX-Request": "true"}
     )
 
