@@ -27,7 +27,14 @@ GENERATED_SCALE=${BACKUP_GENERATED_SCALE:-0.02}
 PG=(-h "$HOST" -p "$PORT" -U "$USER_NAME")
 URL="postgres://$USER_NAME@$HOST:$PORT"
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+on_exit() {
+    local status=$?
+    rm -rf "$WORK"
+    if [[ $status -ne 0 ]]; then
+        echo "Kept the databases $SRC and $DST for a look; drop them with: dropdb $SRC; dropdb $DST" >&2
+    fi
+}
+trap on_exit EXIT
 START=$(date +%s)
 
 step() { printf '\n==> %s (%ss)\n' "$1" "$(($(date +%s) - START))"; }

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 PG_SERVER = os.environ.get("FAULTS_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("FAULTS_DATABASE", "i8_faults")
-REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6379"))
+REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6390"))
 REDIS_DB = 5
 QUEUE = "i8-faults"
 PIDFILE = os.environ.get("FAULTS_PIDFILE", "")

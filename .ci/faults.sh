@@ -5,9 +5,10 @@
 # connections under load, then checks that no acknowledged flag, assessment or decision was
 # lost and that the balance report caught up (the scenarios are in .ci/faults.py).
 #
-# Uses its own database (i8_faults, made fresh and dropped) and Redis database 5. Restarts the
-# machine's Redis on port 6379 (FAULTS_REDIS_PORT=6390 uses a private one, started here, so a
-# run during development disturbs no one). Whatever happens, Redis runs again at the end and
+# Uses its own database (i8_faults, made fresh and dropped) and Redis database 5 of a private
+# Redis on port 6390, started and stopped here, so a run during development disturbs no one.
+# CI sets FAULTS_REDIS_PORT=6379: the machine's own Redis is restarted (and so emptied).
+# Whatever happens, Redis runs again at the end and
 # no worker or beat process of this run is left behind.
 #
 # Exits non-zero on any loss. Figures: printed, and in test-artifacts/faults.txt; the logs of
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-REDIS_PORT="${FAULTS_REDIS_PORT:-6379}"
+REDIS_PORT="${FAULTS_REDIS_PORT:-6390}"
 PIDFILE=$(mktemp /tmp/i8-faults-pids.XXXXXX)
 export FAULTS_REDIS_PORT="$REDIS_PORT" FAULTS_PIDFILE="$PIDFILE"
 

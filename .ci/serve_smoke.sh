@@ -74,6 +74,10 @@ stop_server() {
 cleanup() {
     stop_server
     rm -rf "$WORK"
+    # The database goes too, unless SERVE_SMOKE_KEEP_DB=1 (for a look after a failure).
+    if [[ ${SERVE_SMOKE_KEEP_DB:-0} != 1 ]]; then
+        dropdb -h 127.0.0.1 -U postgres --if-exists "$DB_NAME" 2>/dev/null || true
+    fi
 }
 trap cleanup EXIT
 
@@ -108,7 +112,17 @@ createdb -h 127.0.0.1 -U postgres "$DB_NAME"
 # setsid: the server gets a process group of its own, so one kill stops honcho, gunicorn,
 # the worker and beat together.
 setsid make --no-print-directory serve SERVE_INSTALL= HOST=127.0.0.1 PORT="$PORT" >"$LOG" 2>&1 &
-SERVER_PGID=$(ps -o pgid= -p $! | tr -d ' ')
+# setsid (not a group leader here, so it does not fork) makes its own pid the group id. Read
+# the group only once it is set: read too early, it is this script's own group, which the
+# clean-up would then stop (and with it .ci/run).
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    [[ $(ps -o pgid= -p "$SERVER_PID" | tr -d ' ') == "$SERVER_PID" ]] && break
+    sleep 0.05
+done
+[[ $(ps -o pgid= -p "$SERVER_PID" | tr -d ' ') == "$SERVER_PID" ]] ||
+    { echo "make serve did not get a process group of its own" >&2; exit 1; }
+SERVER_PGID=$SERVER_PID
 say "make serve started (process group $SERVER_PGID); waiting for migrate, collectstatic, gunicorn"
 for _ in $(seq 1 600); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/accounts/login/" || true)

@@ -206,7 +206,8 @@ def _stale(stale: services.StaleItem, thing: str) -> Conflict:
     return Conflict(
         f"{thing} changed since version {stale.base_version}: it is now version "
         f"{stale.current.version} ({stale.current.get_status_display().lower()}). Nothing was "
-        "changed: read it again, then send your change."
+        "changed: read it again, then send your change.",
+        current_version=stale.current.version,
     )
 
 

@@ -39,7 +39,15 @@ from catalogue.models import (
     Team,
     TeamMembership,
 )
-from catalogue.services import Actor, StaleItem, inputs_changed, record_change, unique_key
+from catalogue.services import (
+    Actor,
+    StaleItem,
+    inputs_changed,
+    lock_organisation,
+    lock_row,
+    record_change,
+    unique_key,
+)
 
 from . import madr
 from .balance import Thresholds, compute, report_to_dict
@@ -80,6 +88,7 @@ def thresholds_update(
     defaults = Thresholds().as_dict()
     kept = {name: value for name, value in overrides.items() if value != defaults[name]}
     with transaction.atomic():
+        lock_organisation(organisation)
         organisation.balance_settings = kept
         organisation.save(update_fields=["balance_settings"])
         record_change(organisation=organisation, actor=actor, summary="Balance thresholds changed")
@@ -109,14 +118,6 @@ def _user(actor: Actor | None) -> Any:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _lock_organisation(organisation: Organisation) -> None:
-    """Serialise writes that pick a new key or check a one-per-organisation rule, so two
-    at once cannot both pass the check (NO KEY UPDATE: rows referring to it still insert)."""
-    Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
-        pk=organisation.pk
-    )
-
-
 # --- assessment rounds and assessments -------------------------------------------------------
 
 
@@ -132,7 +133,7 @@ def round_open(
     if due_on is not None and due_on < today:
         raise RoundError("The due date has passed: choose today or a later day.")
     with transaction.atomic():
-        _lock_organisation(organisation)
+        lock_organisation(organisation)
         rounds = AssessmentRound.objects.for_org(organisation)
         current = rounds.filter(status=RoundStatus.OPEN).first()
         if current is not None:
@@ -185,6 +186,7 @@ def round_close(*, assessment_round: AssessmentRound, actor: Actor) -> Assessmen
     """Close the round: its assessments are kept and can no longer change."""
     organisation = assessment_round.organisation
     with transaction.atomic():
+        lock_organisation(organisation)
         locked = AssessmentRound.objects.for_org(organisation).select_for_update()
         current = locked.get(pk=assessment_round.pk)
         if not current.is_open:
@@ -220,6 +222,7 @@ def assessment_save(
     organisation = assessment_round.organisation
     ensure_same_organisation(organisation, team, enabler)
     with transaction.atomic():
+        lock_organisation(organisation)
         current = (
             AssessmentRound.objects.for_org(organisation)
             .select_for_update()
@@ -312,7 +315,7 @@ def flag_raise(
     """A team flags a bottleneck on an enabler; the enabler's owner team is told."""
     ensure_same_organisation(organisation, team, enabler, offering, journey)
     with transaction.atomic():
-        _lock_organisation(organisation)  # the key is unique: pick it under the lock
+        lock_organisation(organisation)  # the key is unique: pick it under the lock
         flag = BottleneckFlag(
             organisation=organisation,
             key=unique_key(
@@ -392,11 +395,11 @@ def flag_transition(
     froms, to, kind = FLAG_TRANSITIONS[action]
     organisation = flag.organisation
     with transaction.atomic():
-        current = (
-            BottleneckFlag.objects.for_org(organisation)
-            .select_for_update()
-            .select_related("enabler", "team")
-            .get(pk=flag.pk)
+        lock_organisation(organisation)
+        # The flag's row only (lock_row locks no joined row: not its enabler's or team's).
+        current = lock_row(
+            BottleneckFlag.objects.for_org(organisation).select_related("enabler", "team"),
+            flag.pk,
         )
         if base_version is not None and current.version != base_version:
             raise StaleItem(current=current, base_version=base_version)
@@ -673,6 +676,7 @@ def recompute_if_stale(*, organisation_id: int, reason: str = "") -> BalanceRepo
 def report_ask(*, organisation: Organisation, actor: Actor) -> None:
     """Leadership asks for a fresh report: counts as a change, so one is always computed."""
     with transaction.atomic():
+        lock_organisation(organisation)
         record_change(
             organisation=organisation, actor=actor, summary="Fresh balance report asked for"
         )
@@ -737,7 +741,7 @@ def _store(
     """
     result = computed.result
     with transaction.atomic():
-        _lock_organisation(report.organisation)
+        lock_organisation(report.organisation)
         latest = latest_ready_generation(report.organisation_id)
         if not even_if_covered and latest is not None and latest >= generation:
             report.delete()
@@ -994,7 +998,7 @@ def _write_draft(decision: Decision, draft: DecisionDraft) -> None:
 def decision_propose(*, organisation: Organisation, draft: DecisionDraft, actor: Actor) -> Decision:
     """Record a proposed decision, numbered after the organisation's highest (DEC-001, …)."""
     with transaction.atomic():
-        _lock_organisation(organisation)  # numbers and keys are unique: pick them under it
+        lock_organisation(organisation)  # numbers and keys are unique: pick them under it
         number = (
             Decision.objects.for_org(organisation).aggregate(top=Max("number"))["top"] or 0
         ) + 1
@@ -1023,9 +1027,7 @@ def decision_propose(*, organisation: Organisation, draft: DecisionDraft, actor:
 def _locked_decision(decision: Decision, base_version: int | None) -> Decision:
     """The decision's row, locked, as stored; StaleItem when someone saved, accepted or
     rejected it since the person read ``base_version`` (None: not checked)."""
-    current = (
-        Decision.objects.for_org(decision.organisation).select_for_update().get(pk=decision.pk)
-    )
+    current = lock_row(Decision.objects.for_org(decision.organisation), decision.pk)
     if base_version is not None and current.version != base_version:
         raise StaleItem(current=current, base_version=base_version)
     return current
@@ -1040,7 +1042,7 @@ def decision_update(
     person's change is kept.
     """
     with transaction.atomic():
-        _lock_organisation(decision.organisation)
+        lock_organisation(decision.organisation)
         current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(
@@ -1115,7 +1117,7 @@ def decision_accept(
     before the acceptance is refused rather than undoing it."""
     organisation = decision.organisation
     with transaction.atomic():
-        _lock_organisation(organisation)
+        lock_organisation(organisation)
         current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(f"{current.reference} is already {current.status}.")
@@ -1186,7 +1188,7 @@ def decision_reject(
     """Reject a proposed decision; nothing it proposes is applied. StaleItem (nothing
     changed) when it changed since the person read ``base_version``."""
     with transaction.atomic():
-        _lock_organisation(decision.organisation)
+        lock_organisation(decision.organisation)
         current = _locked_decision(decision, base_version)
         if not current.is_open:
             raise DecisionError(f"{current.reference} is already {current.status}.")
@@ -1297,7 +1299,7 @@ def decisions_import(
     records = madr.register_from_markdown(files)  # raises MarkdownError listing every file
     problems: list[str] = []
     with transaction.atomic():
-        _lock_organisation(organisation)
+        lock_organisation(organisation)
         existing = {d.number: d for d in Decision.objects.for_org(organisation)}
         enablers = {e.key: e for e in Enabler.objects.for_org(organisation)}
         # Files without a number are numbered after every number in use or in the files.

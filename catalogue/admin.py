@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import audit
 from . import models as m
 from .services import inputs_changed
 
@@ -39,9 +40,41 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(m.Membership)
 class MembershipAdmin(UnscopedAdmin):
+    """Role changes and removals made here are audited, and a removal signs the person out
+    everywhere, as on the organisation's own members page."""
+
     list_display = ("user", "organisation", "role")
     list_filter = ("organisation", "role")
     raw_id_fields = ("user",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = form.initial.get("role") if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and before != obj.role:
+                audit.record(
+                    kind=m.AuditKind.ROLE_CHANGED,
+                    organisation=obj.organisation,
+                    user=obj.user,
+                    detail=f"{m.Role(before).label} → {m.Role(obj.role).label}"
+                    f"{audit.by(request.user)} in the site admin",
+                )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_queryset(request, self.get_queryset(request).filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        removed = [(obj.organisation, obj.user) for obj in queryset.select_related("user")]
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            for organisation, user in removed:
+                audit.record(
+                    kind=m.AuditKind.MEMBER_REMOVED,
+                    organisation=organisation,
+                    user=user,
+                    detail=f"Removed{audit.by(request.user)} in the site admin",
+                )
+                audit.end_sessions(user_id=user.pk)
 
 
 class BalanceInputAdmin(UnscopedAdmin):

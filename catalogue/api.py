@@ -174,7 +174,8 @@ def stale_conflict(stale: services.StaleItem, thing: str = "") -> Conflict:
     thing = thing or f"The {stale.current._meta.verbose_name}"
     return Conflict(
         f"{thing} changed since version {stale.base_version}: it is now version "
-        f"{stale.current.version}. Nothing was saved: read it again, then send your change."
+        f"{stale.current.version}. Nothing was saved: read it again, then send your change.",
+        current_version=stale.current.version,
     )
 
 
@@ -367,7 +368,8 @@ def enabler_update(
         changed = ", ".join(label for label, _, _ in stale.changes) or "something"
         raise Conflict(
             f"The enabler changed since version {base_version} ({changed}); it is now version "
-            f"{stale.current.version}. Nothing was saved: read it again, then send your change."
+            f"{stale.current.version}. Nothing was saved: read it again, then send your change.",
+            current_version=stale.current.version,
         ) from stale
     except IntegrityError as error:
         raise Conflict("A key or name is already in use; nothing was saved.") from error

@@ -78,6 +78,11 @@ class ErrorItem(Schema):
 class Error(Schema):
     detail: str = Field(description="What is wrong, in a sentence.")
     errors: list[ErrorItem] = Field(default_factory=list, description="Each problem and where.")
+    current_version: int | None = Field(
+        default=None,
+        description="With a 409 for a change based on an older version: the version stored "
+        "now (read the item again, then send the change with it).",
+    )
 
 
 ERROR_STATUSES = {
@@ -99,10 +104,17 @@ def responses(ok: dict[int, Any]) -> dict[int, Any]:
 class Conflict(Exception):
     """409: the change clashes with what is stored."""
 
-    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        errors: list[dict[str, Any]] | None = None,
+        *,
+        current_version: int | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.current_version = current_version
 
 
 class Invalid(Exception):
@@ -133,8 +145,18 @@ def raise_form_errors(form: forms.BaseForm, *, names: dict[str, str] | None = No
     raise Invalid(errors)
 
 
-def _body(request: HttpRequest, api: NinjaAPI, status: int, detail: str, errors: Any = ()) -> Any:
-    return api.create_response(request, {"detail": detail, "errors": list(errors)}, status=status)
+def _body(
+    request: HttpRequest,
+    api: NinjaAPI,
+    status: int,
+    detail: str,
+    errors: Any = (),
+    current_version: int | None = None,
+) -> Any:
+    body: dict[str, Any] = {"detail": detail, "errors": list(errors)}
+    if current_version is not None:
+        body["current_version"] = current_version
+    return api.create_response(request, body, status=status)
 
 
 def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -158,7 +180,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return _body(request, api, 422, exc.detail, exc.errors)
 
     def on_conflict(request: HttpRequest, exc: Any) -> HttpResponse:
-        return _body(request, api, 409, exc.detail, exc.errors)
+        return _body(request, api, 409, exc.detail, exc.errors, exc.current_version)
 
     def on_auth(request: HttpRequest, exc: Any) -> HttpResponse:
         return _body(request, api, 401, "Give a valid API token: Authorization: Bearer <token>.")

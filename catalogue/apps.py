@@ -7,6 +7,6 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         # Sign-ins, sign-outs, failed sign-ins, lockouts and deactivations go to the audit log.
-        from . import audit
+        from . import audit, checks  # noqa: F401  (checks register themselves)
 
         audit.connect()

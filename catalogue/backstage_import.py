@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import backstage
 from .backstage import TARGET_ORDER, BackstageError, Plan, PlannedItem, Target
 from .models import BusinessArea, Enabler, EnablerUsage, Keyed, Offering, Organisation, Team
-from .services import RESERVED_KEYS, inputs_changed, record_change
+from .services import RESERVED_KEYS, inputs_changed, lock_organisation, record_change
 
 Actor = AbstractBaseUser | AnonymousUser
 Files = Iterable[tuple[str, str]]
@@ -399,9 +399,7 @@ def backstage_import(
     with transaction.atomic():
         # Serialise imports (and key choices) in this organisation, as the organisation
         # file import does.
-        Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
-            pk=organisation.pk
-        )
+        lock_organisation(organisation)
         current = Current.load(organisation, lock=True)
         preview = preview_for(reading, current=current, mapping=mapping)
         if preview.problems:
@@ -495,6 +493,11 @@ class _Writer:
                 default_change_reason=CHANGE_REASON,
             )
         else:
+            if any(field.name == "version" for field in model._meta.concrete_fields):
+                # Offerings count their saves: an edit opened before the import is refused.
+                for obj in objs:
+                    obj.version += 1  # type: ignore[attr-defined]
+                fields.add("version")
             scoped.bulk_update(objs, sorted(fields))
 
     def add_usages(self, rows: list[Row]) -> None:

@@ -12,9 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -60,6 +62,34 @@ def record_change(
         summary=summary[:300],
         url=url,
     )
+
+
+def lock_organisation(organisation: Organisation) -> None:
+    """Lock the organisation's row (FOR NO KEY UPDATE: rows referring to it still insert).
+
+    Every write that changes the balance inputs takes this lock first, before any other row:
+    ``inputs_changed`` updates the same row at the end, so a write that locked an item first
+    and another that locked the organisation first would wait for each other for ever (a
+    deadlock, seen between accepting a decision and editing one of its enablers). One order
+    everywhere, the organisation first, makes them queue instead. It also serialises writes
+    that pick a new key or check a one-per-organisation rule.
+    """
+    Organisation.objects.select_for_update(no_key=True).values_list("pk", flat=True).get(
+        pk=organisation.pk
+    )
+
+
+def lock_row(queryset: Any, pk: Any, **related: Any) -> Any:
+    """The row ``pk`` of ``queryset``, locked (its own row only) until the transaction ends.
+
+    Someone may have deleted it since the page or the API call loaded it: then Http404
+    (a plain "not found", as if the address were followed a moment later), not a 500.
+    """
+    try:
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
+    except ObjectDoesNotExist:
+        name = queryset.model._meta.verbose_name
+        raise Http404(f"This {name} no longer exists: someone deleted it.") from None
 
 
 def inputs_changed(*, organisation: Organisation, reason: str) -> None:
@@ -120,7 +150,7 @@ class StaleItem(Exception):
 def _locked_version(item: Any, base_version: int | None) -> int:
     """Lock the item's row and return its stored version; raise StaleItem when the editor
     started from another one. ``base_version`` None: the caller did not say (no check)."""
-    current = type(item).objects.for_org(item.organisation).select_for_update().get(pk=item.pk)
+    current = lock_row(type(item).objects.for_org(item.organisation), item.pk)
     if base_version is not None and current.version != base_version:
         raise StaleItem(current=current, base_version=base_version)
     return int(current.version)
@@ -141,6 +171,7 @@ def item_save(
         *(getattr(item, f) for f in ("business_area", "team") if hasattr(item, f)),
     )
     with transaction.atomic():
+        lock_organisation(organisation)
         if isinstance(item, (Offering, Journey)):
             # Bump from the stored version, not the one the form's copy was read with.
             item.version = 1 if created else _locked_version(item, base_version) + 1
@@ -160,6 +191,7 @@ def item_save(
 
 def item_delete(*, item: Keyed, actor: Actor) -> None:
     with transaction.atomic():
+        lock_organisation(item.organisation)
         label = f"{str(item._meta.verbose_name).capitalize()} “{item.name}” deleted"
         organisation = item.organisation
         item.delete()
@@ -196,6 +228,7 @@ def enabler_create(*, enabler: Enabler, actor: Actor, membership: Membership) ->
     if not membership.has_role(Role.ENABLER_OWNER):
         enabler.lifecycle = Lifecycle.PROPOSED
     with transaction.atomic():
+        lock_organisation(enabler.organisation)
         if not enabler.key:
             enabler.key = unique_key(
                 model=Enabler, organisation=enabler.organisation, name=enabler.name
@@ -238,7 +271,8 @@ def enabler_update(
     organisation = enabler.organisation
     ensure_same_organisation(organisation, fields.get("owner_team"))
     with transaction.atomic():
-        current = Enabler.objects.for_org(organisation).select_for_update().get(pk=enabler.pk)
+        lock_organisation(organisation)
+        current = lock_row(Enabler.objects.for_org(organisation), enabler.pk)
         if current.version != base_version:
             raise StaleVersion(current=current, changes=_changes_since(current, base_version))
         changed = [name for name, value in fields.items() if getattr(current, name) != value]
@@ -270,6 +304,7 @@ def usage_add(
 ) -> EnablerUsage:
     ensure_same_organisation(enabler.organisation, offering)
     with transaction.atomic():
+        lock_organisation(enabler.organisation)
         usage, _ = EnablerUsage.objects.for_org(enabler.organisation).update_or_create(
             enabler=enabler,
             offering=offering,
@@ -287,6 +322,7 @@ def usage_add(
 
 def usage_remove(*, usage: EnablerUsage, actor: Actor) -> None:
     with transaction.atomic():
+        lock_organisation(usage.organisation)
         summary = f"“{usage.offering.name}” no longer uses “{usage.enabler.name}”"
         url = usage.enabler.get_absolute_url()
         usage.delete()
@@ -325,6 +361,7 @@ def step_add(
     """Append a step to the end of the journey (a change of the journey: see _journey_lock)."""
     ensure_same_organisation(journey.organisation, offering, *touchpoints)
     with transaction.atomic():
+        lock_organisation(journey.organisation)
         _journey_lock(journey, base_version)
         last = journey.steps.aggregate(last=Max("position"))["last"]
         step = JourneyStep.objects.create(
@@ -373,6 +410,7 @@ def steps_replace(
         organisation, *(s.offering for s in steps), *(t for s in steps for t in s.touchpoints)
     )
     with transaction.atomic():
+        lock_organisation(organisation)
         _journey_lock(journey, base_version)
         JourneyStep.objects.for_org(organisation).filter(journey=journey).delete()
         made = JourneyStep.objects.bulk_create(
@@ -414,6 +452,7 @@ def _renumber(journey: Journey, ordered: list[JourneyStep]) -> None:
 def step_remove(*, step: JourneyStep, actor: Actor, base_version: int | None = None) -> None:
     journey = step.journey
     with transaction.atomic():
+        lock_organisation(journey.organisation)
         _journey_lock(journey, base_version)
         step.delete()
         _renumber(journey, list(journey.steps.select_for_update().order_by("position")))
@@ -433,6 +472,7 @@ def step_move(
     """Move a step one place up (-1) or down (+1); at either end nothing happens."""
     journey = step.journey
     with transaction.atomic():
+        lock_organisation(journey.organisation)
         _journey_lock(journey, base_version)
         ordered = list(journey.steps.select_for_update().order_by("position"))
         index = next(i for i, s in enumerate(ordered) if s.pk == step.pk)
@@ -615,6 +655,7 @@ def team_member_add(*, team: Team, membership: Membership, actor: Actor) -> None
 def organisation_update(*, organisation: Organisation, actor: Actor) -> Organisation:
     """Save the organisation's settings as a form changed them (name, declared model...)."""
     with transaction.atomic():
+        lock_organisation(organisation)
         before = (
             Organisation.objects.filter(pk=organisation.pk)
             .values_list("delivery_model", flat=True)

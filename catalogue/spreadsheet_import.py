@@ -36,7 +36,7 @@ from .models import (
     Organisation,
     Team,
 )
-from .services import RESERVED_KEYS, Actor, inputs_changed, record_change
+from .services import RESERVED_KEYS, Actor, inputs_changed, lock_organisation, record_change
 from .spreadsheets import ENABLERS, CellError, Sheet
 
 CHANGE_REASON = "Spreadsheet import"  # shown in each enabler's history
@@ -546,6 +546,7 @@ def import_apply(
     """
     try:
         with transaction.atomic():
+            lock_organisation(organisation)
             preview = import_preview(organisation=organisation, sheet=sheet, lock=True)
             if preview.errors:
                 raise ImportRefused(preview)

@@ -20,7 +20,36 @@ from .. import madr, services
 from ..models import Decision
 
 MAX_FILES = 500
-MAX_BYTES = 2_000_000
+MAX_BYTES = 2_000_000  # one file, or one zip as uploaded
+MAX_TOTAL_BYTES = 20_000_000  # every Markdown file together, unpacked
+
+
+def _markdown_in(upload: Any, data: bytes) -> list[tuple[str, str]]:
+    """The Markdown files of one zip, each read no further than the limits allow: a small zip
+    can unpack to gigabytes, and the sizes its directory declares may be false."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = [
+            info
+            for info in archive.infolist()
+            if info.filename.lower().endswith((".md", ".markdown"))
+        ]
+        if len(entries) > MAX_FILES:
+            raise forms.ValidationError(
+                f"{upload.name} holds {len(entries)} Markdown files; at most {MAX_FILES} at a time."
+            )
+        found, total = [], 0
+        for info in entries:
+            with archive.open(info) as member:
+                content = member.read(MAX_BYTES + 1)
+            if len(content) > MAX_BYTES:
+                raise forms.ValidationError(f"{info.filename} is larger than 2 MB.")
+            total += len(content)
+            if total > MAX_TOTAL_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name} unpacks to more than 20 MB of Markdown; split it in parts."
+                )
+            found.append((info.filename.rsplit("/", 1)[-1], content.decode()))
+    return found
 
 
 @org_view()
@@ -83,24 +112,18 @@ class DecisionFilesForm(forms.Form):
                 if len(data) > MAX_BYTES:
                     raise forms.ValidationError(f"{upload.name} is larger than 2 MB.")
                 if upload.name.lower().endswith(".zip"):
-                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                        for info in archive.infolist():
-                            if info.filename.lower().endswith((".md", ".markdown")):
-                                if info.file_size > MAX_BYTES:
-                                    raise forms.ValidationError(
-                                        f"{info.filename} is larger than 2 MB."
-                                    )
-                                found.append(
-                                    (info.filename.rsplit("/", 1)[-1], archive.read(info).decode())
-                                )
+                    found += _markdown_in(upload, data)
                 else:
                     found.append((upload.name, data.decode()))
         except UnicodeDecodeError as error:
             raise forms.ValidationError("A file is not UTF-8 text.") from error
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, RuntimeError) as error:
+            # Damaged, an unsupported compression, or encrypted (RuntimeError): unreadable here.
             raise forms.ValidationError("The zip file cannot be read.") from error
         if not found:
             raise forms.ValidationError("No Markdown (.md) files found.")
+        if sum(len(text) for _, text in found) > MAX_TOTAL_BYTES:
+            raise forms.ValidationError("The files hold more than 20 MB of Markdown in all.")
         if len(found) > MAX_FILES:
             raise forms.ValidationError(f"At most {MAX_FILES} files at a time.")
         return found

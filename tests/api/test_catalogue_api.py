@@ -94,6 +94,7 @@ def test_patch_changes_only_what_is_sent_and_refuses_a_lost_update(cast: Cast, a
 
     assert stale.status_code == 409
     assert "now version 2" in stale.json()["detail"]
+    assert stale.json()["current_version"] == 2
     payments = m.Enabler.objects.for_org(cast.world.org).get(key="payments")
     assert payments.classification == "repeatable"
 

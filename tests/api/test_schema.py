@@ -203,7 +203,7 @@ def test_every_operation_documents_every_error_with_the_error_schema() -> None:
 
 def test_the_error_schema_says_what_and_where() -> None:
     error = schema.raw_schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"detail", "errors"}
+    assert set(error["properties"]) == {"detail", "errors", "current_version"}
     assert "detail" in error["required"]
 
 

@@ -166,3 +166,45 @@ def test_an_import_that_cannot_be_made_says_why_next_to_the_field(cast: Cast) ->
     assert response.status_code == 400
     assert "broken-no-title.md" in response.context["form"].errors["documents"][0]
     assert not Decision.objects.for_org(cast.world.org).exists()
+
+
+def _zip_of(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("files", "says"),
+    [
+        # 12 files of 1.9 MB of spaces: a small zip that unpacks past 20 MB.
+        ({f"d{i}.md": b"# T\n" + b" " * 1_900_000 for i in range(12)}, "unpacks to more than"),
+        ({f"d{i}.md": b"# T\n" for i in range(501)}, "holds 501 Markdown files"),
+        ({"big.md": b"# T\n" + b" " * 2_000_001}, "big.md is larger than 2 MB"),
+    ],
+    ids=["unpacks too big", "too many files", "one file too big"],
+)
+def test_a_zip_past_the_limits_is_refused_before_it_is_unpacked(
+    cast: Cast, files: dict[str, bytes], says: str
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    content = _zip_of(files)
+    assert len(content) < 2_000_000  # the upload itself is within its limit
+    upload = SimpleUploadedFile("register.zip", content, "application/zip")
+
+    response = client_for(cast.leader).post(
+        reverse("assessments:decision_import", args=["acme"]), {"documents": upload}
+    )
+
+    assert response.status_code == 400
+    assert says in response.context["form"].errors["documents"][0]
+    assert not Decision.objects.for_org(cast.world.org).exists()

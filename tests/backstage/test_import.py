@@ -413,3 +413,20 @@ def test_import_queries_do_not_grow_with_the_number_of_entities(cast: Cast, exis
 def described(text: str) -> str:
     text = text.replace("metadata: {name:", "metadata: {description: new, name:")
     return text.replace("metadata:\n  name:", "metadata:\n  description: new\n  name:")
+
+
+def test_an_offering_updated_by_an_import_counts_a_new_version(cast: Cast) -> None:
+    # An edit of the offering opened before the import is then refused, not let undo it.
+    shop = cast.world.shop
+    before = shop.version
+    text = (
+        "apiVersion: backstage.io/v1alpha1\nkind: System\n"
+        "metadata:\n  name: shop\n  description: The online shop, from Backstage\n"
+        "spec:\n  owner: delivery\n"
+    )
+
+    backstage_import(organisation=cast.world.org, files=[("s.yaml", text)], actor=cast.admin.user)
+
+    shop.refresh_from_db()
+    assert shop.description == "The online shop, from Backstage"
+    assert shop.version == before + 1

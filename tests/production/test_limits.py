@@ -192,3 +192,59 @@ def test_an_api_query_with_too_many_fields_is_a_json_400(cast: Cast, token: str)
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert "too many fields" in response.json()["detail"]
+
+
+# --- the whole body, files included: 413 before anything reads it ---------------------------
+
+
+def test_an_upload_larger_than_the_request_limit_is_refused_unread(
+    cast: Cast, settings: Any
+) -> None:
+    # DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out: this limit covers them.
+    settings.REQUEST_MAX_BYTES = 50_000
+    upload = SimpleUploadedFile("big.yaml", b"#" * 60_000, "application/yaml")
+    before = enabler_count()
+
+    response = client_for(cast.admin).post(
+        reverse("assessments:import_file", args=["acme"]), {"file": upload}
+    )
+
+    assert response.status_code == 413
+    assert "The request is too large" in response.content.decode()
+    assert enabler_count() == before
+
+
+def test_an_anonymous_upload_past_the_limit_is_refused_before_the_csrf_check(
+    settings: Any, db: None
+) -> None:
+    settings.REQUEST_MAX_BYTES = 50_000
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("login"), {"junk": SimpleUploadedFile("x.bin", b"x" * 60_000)})
+
+    assert response.status_code == 413
+
+
+def test_the_api_answers_a_body_past_the_limit_with_its_json_413(
+    cast: Cast, settings: Any, token: str
+) -> None:
+    settings.REQUEST_MAX_BYTES = 50_000
+    before = flag_count()
+
+    payload = {**flag_form(cast), "details": "x" * 60_000}
+    response = api_post(token, "/api/o/acme/flags", json.dumps(payload))
+
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request is too large")
+    assert flag_count() == before
+
+
+def test_a_body_within_the_limit_goes_through(cast: Cast, settings: Any) -> None:
+    settings.REQUEST_MAX_BYTES = 50_000
+    upload = SimpleUploadedFile("acme.yaml", b"format: enabling-model/1\n", "application/yaml")
+
+    response = client_for(cast.admin).post(
+        reverse("assessments:import_file", args=["acme"]), {"file": upload}
+    )
+
+    assert response.status_code == 400  # read, and refused for what it says

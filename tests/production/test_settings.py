@@ -24,6 +24,8 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": SECRET,
     "DJANGO_ALLOWED_HOSTS": "enabling.example.org",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "SITE_URL": "https://enabling.example.org",
 }
 
 # Prints the settings and the headers of real requests, as JSON, from inside the child.
@@ -89,6 +91,27 @@ def test_check_deploy_warns_with_development_settings() -> None:
     assert result.returncode != 0
     assert "security.W018" in result.stderr  # DEBUG on
     assert "security.W004" in result.stderr  # no HSTS
+    assert "enabling.W001" in result.stderr  # emails written to the console
+    assert "enabling.W002" in result.stderr  # links in emails to 127.0.0.1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "warning"),
+    [
+        ("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", "enabling.W001"),
+        ("SITE_URL", "http://enabling.example.org", "enabling.W002"),
+        ("SITE_URL", "https://localhost:8000", "enabling.W002"),
+    ],
+)
+def test_check_deploy_warns_of_emails_that_cannot_reach_anyone(
+    name: str, value: str, warning: str
+) -> None:
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION_ENV, name: value},
+    )
+    assert result.returncode != 0
+    assert warning in result.stderr
 
 
 def test_production_refuses_to_start_with_the_default_secret_key() -> None:
@@ -117,8 +140,8 @@ def test_production_serves_static_files_with_whitenoise(production: dict[str, An
     found = production["settings"]
     middleware = found["MIDDLEWARE"]
     # Right after the security middleware, before anything that would touch the session.
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1
-    assert middleware[0] == "django.middleware.security.SecurityMiddleware"
+    security = middleware.index("django.middleware.security.SecurityMiddleware")
+    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == security + 1
     storage = found["STORAGES"]["staticfiles"]["BACKEND"]
     assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 

@@ -30,9 +30,10 @@ def read_version(api: Any, path: str) -> int:
 
 def assert_stale(response: Any, now: int) -> None:
     assert response.status_code == 409, response.content
-    detail = response.json()["detail"]
-    assert f"it is now version {now}" in detail
-    assert "Nothing was" in detail
+    body = response.json()
+    assert f"it is now version {now}" in body["detail"]
+    assert "Nothing was" in body["detail"]
+    assert body["current_version"] == now  # for a client, without reading the sentence
 
 
 # --- offerings ------------------------------------------------------------------------------
