@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 
-.PHONY: uv run test install install-dev pdf-libs assets migrate seed lint typecheck check-migrations ci clean serve
+.PHONY: uv run test install install-dev pdf-libs assets migrate seed lint typecheck check-migrations ci clean serve bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -71,6 +71,19 @@ serve: $(SERVE_INSTALL)
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	echo "Serving on http://$(HOST):$(PORT)/ (production mode; Ctrl+C to stop)" && \
 	exec honcho start --procfile Procfile --port $(PORT)
+
+## make bench: the benchmark (docs/performance.md): recomputes at three sizes, the main pages
+## under load against gunicorn (as ratios to a trivial page), a flag to its fresh report with
+## a real worker. Against PostgreSQL and Redis when DATABASE_URL and CELERY_BROKER_URL are
+## set, else SQLite with tasks in the web process. Writes bench-results.json.
+## BENCH_SIZES=small for a quick run; BENCH_ARGS for more (manage.py bench --help);
+## BENCH_INSTALL= skips `make install-dev`.
+BENCH_SIZES ?= small,reference,4x
+BENCH_ARGS ?=
+BENCH_INSTALL ?= install-dev
+bench: $(BENCH_INSTALL)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bench --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 ## make test: install what the tests need and run the whole suite (two processes)
 test: install-dev

@@ -144,7 +144,14 @@ class BottleneckFlag(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "key"], name="flag_unique_key"),
         ]
-        indexes = [models.Index(fields=["organisation", "status"])]
+        # The flag list: newest first, whole or by status or severity, a page at a time;
+        # status alone also counts flags per status. (By team, enabler, offering or owning
+        # team, the foreign keys' own indexes find the few rows.)
+        indexes = [
+            models.Index(fields=["organisation", "-raised_at", "-id"]),
+            models.Index(fields=["organisation", "status", "-raised_at", "-id"]),
+            models.Index(fields=["organisation", "severity", "-raised_at", "-id"]),
+        ]
 
     def __str__(self) -> str:
         return self.summary
@@ -249,6 +256,14 @@ class Decision(OrgOwned):
             models.UniqueConstraint(
                 fields=["organisation", "number"], name="decision_unique_number"
             ),
+        ]
+        indexes = [
+            # The register by status, newest first (the whole register reads the unique
+            # number index backwards).
+            models.Index(fields=["organisation", "status", "-number"]),
+            # The review reminders: accepted decisions past their review date, every
+            # organisation at once.
+            models.Index(fields=["status", "review_on"]),
         ]
 
     def __str__(self) -> str:
@@ -375,6 +390,11 @@ class BalanceReport(OrgOwned):
     # The journeys laid out for the portfolio's pictures, kept with the report so an old
     # report draws the journeys as they were (see assessments.portfolio.shapes).
     shapes = models.JSONField(default=dict, blank=True)
+    # What the portfolio page shows, taken out of ``result`` when it is stored (headline
+    # figures, the charts' first rows, the first findings of each kind, with "how many in
+    # all"), so the page reads kilobytes, not the megabytes of ``result``
+    # (see assessments.portfolio.summary).
+    summary = models.JSONField(default=dict, blank=True)
     # Headline figures copied out of ``result`` when it is stored, so history and trends
     # read a few small columns instead of every report's whole result.
     balance_score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -388,6 +408,11 @@ class BalanceReport(OrgOwned):
         indexes = [
             models.Index(fields=["organisation", "status", "-requested_at"]),
             models.Index(fields=["organisation", "status", "-generation"]),
+            # The history (every status, newest first), the list of ready reports and the
+            # trend (by when computed), and when the last recompute started.
+            models.Index(fields=["organisation", "-requested_at", "-id"]),
+            models.Index(fields=["organisation", "status", "-computed_at", "-id"]),
+            models.Index(fields=["organisation", "started_at"]),
         ]
         constraints = [
             # At most one report waits per organisation: the token that coalesces a burst of

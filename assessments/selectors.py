@@ -7,9 +7,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from catalogue.forms import PickInput, suggest_url
 from catalogue.models import (
     BusinessArea,
     Enabler,
@@ -118,38 +120,173 @@ class TodoRow:
     assessment: Assessment | None
 
 
-def team_todo(
-    *, organisation: Organisation, assessment_round: AssessmentRound, team: Team
+TODO_PAGE_SIZE = 25
+
+
+def team_todo_enablers(*, organisation: Organisation, team: Team) -> QuerySet[Enabler]:
+    """The enablers on a team's list: each live enabler used by one of its offerings, by
+    name. Not evaluated: callers count it, page it or look for one enabler in it."""
+    used = (
+        EnablerUsage.objects.for_org(organisation).filter(offering__team=team).values("enabler_id")
+    )
+    return (
+        Enabler.objects.for_org(organisation)
+        .filter(lifecycle__in=LIVE, pk__in=used)
+        .select_related("owner_team")
+        .order_by("name", "pk")
+    )
+
+
+def _todo_rows(
+    *,
+    organisation: Organisation,
+    assessment_round: AssessmentRound,
+    team: Team,
+    enablers: list[Enabler],
 ) -> list[TodoRow]:
-    """Every live enabler used by one of the team's offerings, with the team's assessment in
-    the round or None. Three queries whatever the size."""
+    """The given enablers as to-do rows: two queries, however many rows."""
+    ids = [e.pk for e in enablers]
     offerings_of: dict[int, list[str]] = {}
     for enabler_id, offering_name in (
         EnablerUsage.objects.for_org(organisation)
-        .filter(offering__team=team, enabler__lifecycle__in=LIVE)
+        .filter(offering__team=team, enabler_id__in=ids)
         .order_by("offering__name")
         .values_list("enabler_id", "offering__name")
     ):
         offerings_of.setdefault(enabler_id, []).append(offering_name)
-    enablers = (
-        Enabler.objects.for_org(organisation)
-        .filter(pk__in=list(offerings_of))
-        .select_related("owner_team")
-        .order_by("name")
-    )
     assessments = {
         a.enabler_id: a
         for a in Assessment.objects.for_org(organisation).filter(
-            round=assessment_round, team=team, enabler_id__in=list(offerings_of)
+            round=assessment_round, team=team, enabler_id__in=ids
         )
     }
     return [
-        TodoRow(enabler=e, offerings=offerings_of[e.pk], assessment=assessments.get(e.pk))
+        TodoRow(enabler=e, offerings=offerings_of.get(e.pk, []), assessment=assessments.get(e.pk))
         for e in enablers
     ]
 
 
+@dataclass
+class TodoPage:
+    """One page of a team's to-do list, with the counts of the whole list."""
+
+    page: Page
+    rows: list[TodoRow]
+    assessed: int
+    total: int
+
+
+def team_todo_page(
+    *,
+    organisation: Organisation,
+    assessment_round: AssessmentRound,
+    team: Team,
+    number: Any = 1,
+    per_page: int = TODO_PAGE_SIZE,
+) -> TodoPage:
+    """A page of the team's to-do list (``number`` as in the query string; out of range
+    gives the last page). Five queries whatever the size: the count, the page's enablers,
+    their offerings, their assessments and the count of assessed rows."""
+    enablers = team_todo_enablers(organisation=organisation, team=team)
+    page = Paginator(enablers, per_page).get_page(number)
+    rows = _todo_rows(
+        organisation=organisation,
+        assessment_round=assessment_round,
+        team=team,
+        enablers=list(page.object_list),
+    )
+    return TodoPage(
+        page=page,
+        rows=rows,
+        assessed=team_todo_assessed(
+            organisation=organisation, assessment_round=assessment_round, team=team
+        ),
+        total=page.paginator.count,
+    )
+
+
+def team_todo_assessed(
+    *, organisation: Organisation, assessment_round: AssessmentRound, team: Team
+) -> int:
+    """How many rows of the team's list have the team's assessment in the round (one query)."""
+    return (
+        Assessment.objects.for_org(organisation)
+        .filter(
+            round=assessment_round,
+            team=team,
+            enabler__in=team_todo_enablers(organisation=organisation, team=team).values("pk"),
+        )
+        .count()
+    )
+
+
+def team_todo_row(
+    *, organisation: Organisation, assessment_round: AssessmentRound, team: Team, enabler: Enabler
+) -> TodoRow | None:
+    """The row of ``enabler`` on the team's list, or None when it is not on it."""
+    found = list(team_todo_enablers(organisation=organisation, team=team).filter(pk=enabler.pk))
+    if not found:
+        return None
+    return _todo_rows(
+        organisation=organisation, assessment_round=assessment_round, team=team, enablers=found
+    )[0]
+
+
+def team_todo_page_of(
+    *, organisation: Organisation, team: Team, enabler: Enabler, per_page: int = TODO_PAGE_SIZE
+) -> int:
+    """The page of the team's list that shows ``enabler`` (1 when it is not on the list)."""
+    before = (
+        team_todo_enablers(organisation=organisation, team=team)
+        .filter(Q(name__lt=enabler.name) | Q(name=enabler.name, pk__lt=enabler.pk))
+        .count()
+    )
+    return before // per_page + 1
+
+
 # --- bottleneck flags ------------------------------------------------------------------------
+
+
+def enabler_text_filter(label: str = "Enabler") -> django_filters.CharFilter:
+    """Filter by an enabler typed as its key or name: a text box, not a list of every
+    enabler (thousands in a large organisation). Old links send the key, which still works."""
+    return django_filters.CharFilter(
+        label=label,
+        method="by_enabler",
+        max_length=200,
+        help_text="An enabler's key or name, or part of it.",
+    )
+
+
+def enablers_named(*, organisation: Organisation, text: str) -> QuerySet[Enabler] | Enabler:
+    """The enabler whose key or name is exactly ``text`` (one query), else every enabler
+    whose key or name contains it, as a subquery: links name one enabler exactly, and a
+    typed word still finds something."""
+    text = text.strip()
+    enablers = Enabler.objects.for_org(organisation)
+    exact = enablers.filter(Q(key=text) | Q(name__iexact=text)).first()
+    if exact is not None:
+        return exact
+    return enablers.filter(Q(key__icontains=text) | Q(name__icontains=text))
+
+
+def _suggest_enablers(form: forms.Form, organisation: Organisation) -> None:
+    """The enabler box suggests names as one types (htmx), like the catalogue's forms."""
+    form.fields["enabler"].widget = PickInput(
+        suggest_url=suggest_url(organisation, "enabler"),
+        attrs={"class": "form-control", "placeholder": "Key or name", "maxlength": 200},
+    )
+
+
+def _filter_by_enabler(
+    queryset: QuerySet, organisation: Organisation, field: str, value: str
+) -> QuerySet:
+    if not value.strip():
+        return queryset
+    found = enablers_named(organisation=organisation, text=value)
+    if isinstance(found, Enabler):
+        return queryset.filter(**{field: found})
+    return queryset.filter(**{f"{field}__in": found.values("pk")})
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -161,9 +298,7 @@ class FlagFilter(django_filters.FilterSet):
         empty_label="Any team",
         to_field_name="key",
     )
-    enabler = django_filters.ModelChoiceFilter(
-        queryset=Enabler.objects.none(), empty_label="Any enabler", to_field_name="key"
-    )
+    enabler = enabler_text_filter()
     area = django_filters.ModelChoiceFilter(
         queryset=BusinessArea.objects.none(),
         label="Business area",
@@ -190,14 +325,15 @@ class FlagFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.organisation = organisation
         self.filters["team"].queryset = Team.objects.for_org(organisation).order_by("name")
-        self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
         self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
         self.filters["owner"].queryset = Team.objects.for_org(organisation)
         self.filters["offering"].queryset = Offering.objects.for_org(organisation)
         for field in self.form.fields.values():
             if not field.widget.is_hidden:
                 field.widget.attrs["class"] = "form-select"
+        _suggest_enablers(self.form, organisation)
 
     def narrowed_to(self, name: str) -> Any:
         """The team (``owner``) or offering a hidden filter narrows the list to, if valid."""
@@ -207,6 +343,9 @@ class FlagFilter(django_filters.FilterSet):
 
     def in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
         return queryset.filter(Q(team__business_area=value) | Q(offering__business_area=value))
+
+    def by_enabler(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _filter_by_enabler(queryset, self.organisation, "enabler", value)
 
 
 SEVERITY_RANK = {"blocking": 0, "high": 1, "medium": 2, "low": 3}
@@ -268,15 +407,16 @@ def notifications_for(*, organisation: Organisation, user: Any) -> QuerySet:
 # --- balance reports -------------------------------------------------------------------------
 
 
-def latest_ready_report(*, organisation: Organisation) -> BalanceReport | None:
+def latest_ready_report(
+    *, organisation: Organisation, summary_only: bool = False
+) -> BalanceReport | None:
     """The ready report of the newest generation (reports older than the generation field
-    have none and come last)."""
-    return (
-        BalanceReport.objects.for_org(organisation)
-        .filter(status=ReportStatus.READY)
-        .order_by(F("generation").desc(nulls_last=True), "-computed_at", "-id")
-        .first()
-    )
+    have none and come last). With ``summary_only``, its whole result (megabytes for a large
+    organisation) is left unread: the portfolio draws from the summary."""
+    reports = BalanceReport.objects.for_org(organisation).filter(status=ReportStatus.READY)
+    if summary_only:
+        reports = reports.defer("result")
+    return reports.order_by(F("generation").desc(nulls_last=True), "-computed_at", "-id").first()
 
 
 def latest_ready_report_id(*, organisation: Organisation) -> int | None:
@@ -607,12 +747,7 @@ class DecisionFilter(django_filters.FilterSet):
         to_field_name="key",
         help_text="Decisions on enablers used by an offering in this area.",
     )
-    enabler = django_filters.ModelChoiceFilter(
-        queryset=Enabler.objects.none(),
-        field_name="enablers",
-        empty_label="Any enabler",
-        to_field_name="key",
-    )
+    enabler = enabler_text_filter()
     review_due = django_filters.BooleanFilter(
         method="due_for_review",
         label="Due for review",
@@ -626,8 +761,8 @@ class DecisionFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.organisation = organisation
         self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
-        self.filters["enabler"].queryset = Enabler.objects.for_org(organisation).order_by("name")
         for name, field in self.form.fields.items():
             if name == "review_due":
                 field.widget.attrs["class"] = "form-check-input"
@@ -635,6 +770,7 @@ class DecisionFilter(django_filters.FilterSet):
                 field.widget.attrs.update({"class": "form-control", "type": "search"})
             else:
                 field.widget.attrs["class"] = "form-select"
+        _suggest_enablers(self.form, organisation)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -653,6 +789,13 @@ class DecisionFilter(django_filters.FilterSet):
                 enabler_id__in=used.values("enabler_id")
             ).values("decision_id")
         )
+
+    def by_enabler(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # ``enablers`` is many-to-many: the decisions that name a matching enabler, once each.
+        matching = _filter_by_enabler(
+            Decision.objects.for_org(self.organisation), self.organisation, "enablers", value
+        )
+        return queryset.filter(pk__in=matching.values("pk"))
 
     def due_for_review(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if not value:

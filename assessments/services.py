@@ -70,6 +70,7 @@ from .models import (
 )
 from .orgfile import ImportSummary, import_organisation, parse_organisation_file
 from .portfolio.shapes import journey_shapes
+from .portfolio.summary import summarise
 from .selectors import latest_ready_generation, organisation_generation, round_pairs
 
 log = logging.getLogger(__name__)
@@ -700,6 +701,7 @@ class Computed:
 
     result: dict[str, Any]
     shapes: dict[str, Any]
+    summary: dict[str, Any]  # the portfolio page's share of the result
     thresholds: Thresholds
     load_seconds: float
     compute_seconds: float
@@ -721,9 +723,11 @@ def _compute(organisation: Organisation) -> Computed:
         # The pictures must never cost the report itself: store it without them.
         log.exception("Journey layouts for %s failed", organisation.pk)
         shapes = {}
+    result = report_to_dict(report)
     return Computed(
-        result=report_to_dict(report),
+        result=result,
         shapes=shapes,
+        summary=summarise(result),
         thresholds=thresholds,
         load_seconds=loaded - started,
         compute_seconds=time.perf_counter() - loaded,
@@ -753,6 +757,7 @@ def _store(
         report.thresholds = computed.thresholds.as_dict()
         report.result = result
         report.shapes = computed.shapes
+        report.summary = computed.summary
         report.balance_score = result["balance_score"]
         report.open_flags = result["counts"]["counting_flags"]
         report.model_in_force = result["model_in_force"]

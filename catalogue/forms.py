@@ -11,6 +11,9 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import (
     BusinessArea,
@@ -270,6 +273,128 @@ class EnablerFieldForm(forms.Form):
         )
 
 
+# Up to this many choices a pick is a list; beyond, a list would be megabytes of options
+# that no one scrolls, so the item is typed (with suggestions as one types).
+PICK_LIST_LIMIT = 100
+
+
+def find_keyed(items: QuerySet, text: Any) -> Any:
+    """The item of ``items`` that ``text`` names: its key, else its name (any case), else its
+    id (sent by forms and scripts of before). None when nothing matches. One query."""
+    text = str(text or "").strip()[:200]
+    if not text:
+        return None
+    match = Q(key=text) | Q(name__iexact=text)
+    if text.isascii() and text.isdigit() and len(text) < 16:
+        match |= Q(pk=int(text))
+    found = list(items.filter(match)[:3])
+    for test in (
+        lambda o: o.key == text,
+        lambda o: o.name.lower() == text.lower(),
+        lambda o: str(o.pk) == text,
+    ):
+        for item in found:
+            if test(item):
+                return item
+    return None
+
+
+class PickInput(forms.TextInput):
+    """A text box naming an item, with a list of suggestions htmx fills as one types; the
+    page works without them (the name or key typed is enough)."""
+
+    def __init__(self, *, suggest_url: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": "Type a name or key",
+                "hx-get": suggest_url,
+                "hx-trigger": "input changed delay:250ms",
+                "hx-sync": "this:replace",
+                # Set here, not inherited from the form around (which may target and swap
+                # its own section, or push its address).
+                "hx-swap": "innerHTML",
+                "hx-push-url": "false",
+                **(attrs or {}),
+            }
+        )
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        options = f"{widget_attrs.get('id') or name}-options"
+        widget_attrs.update({"list": options, "hx-target": f"#{options}"})
+        return context
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        html = super().render(name, value, attrs, renderer)
+        options = f"{(attrs or {}).get('id') or name}-options"
+        return format_html('{}<datalist id="{}"></datalist>', html, options)
+
+
+class PickField(forms.Field):
+    """One item of ``items`` (scoped to the organisation): a list while there are at most
+    ``PICK_LIST_LIMIT``, else a text box taking its key or name. Choosing costs one query
+    either way, so a page's count does not change with the size."""
+
+    default_error_messages = {
+        # Django's own words while it is a list (as a ModelChoiceField says them).
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"],
+        "invalid_name": "No %(kind)s you can choose here is called “%(value)s”; "
+        "check the name or key.",
+        "required": "Choose %(article)s %(kind)s.",
+    }
+
+    def __init__(
+        self, *, items: QuerySet, kind: str, suggest_url: str, empty_label: str, **kwargs: Any
+    ) -> None:
+        self.items = items
+        self.kind = kind
+        choices = list(items.order_by("name").values_list("key", "name")[: PICK_LIST_LIMIT + 1])
+        self.listed = len(choices) <= PICK_LIST_LIMIT
+        widget: forms.Widget = (
+            forms.Select(choices=[("", empty_label), *choices])
+            if self.listed
+            else PickInput(suggest_url=suggest_url)
+        )
+        super().__init__(widget=widget, **kwargs)
+        if not self.listed:
+            self.help_text = self.help_text or f"Type the {kind}’s name or key."
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        found = find_keyed(self.items, value)
+        if found is None:
+            code = "invalid_choice" if self.listed else "invalid_name"
+            raise forms.ValidationError(
+                self.error_messages[code],
+                code=code,
+                params={"kind": self.kind, "value": str(value)[:60]},
+            )
+        return found
+
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise forms.ValidationError(
+                self.error_messages["required"],
+                code="required",
+                params={"kind": self.kind, "article": article},
+            )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Keyed):
+            return value.key if self.listed else value.name
+        return value
+
+
+def suggest_url(organisation: Organisation, kind: str, *, own: bool = False) -> str:
+    url = reverse(f"catalogue:{kind}_suggest", args=[organisation.slug])
+    return f"{url}?scope=own" if own else url
+
+
 class UsageForm(forms.Form):
     """Add a usage; from an enabler's page pick the offering, from an offering's the enabler."""
 
@@ -285,15 +410,21 @@ class UsageForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         if pick == "offering":
-            offerings = Offering.objects.for_org(organisation).order_by("name")
-            if not can(membership, "structure.edit"):
+            offerings = Offering.objects.for_org(organisation)
+            own = not can(membership, "structure.edit")
+            if own:
                 offerings = offerings.filter(team_id__in=team_ids(membership))
-            self.fields["offering"] = forms.ModelChoiceField(
-                queryset=offerings, empty_label="Choose an offering"
+            self.fields["offering"] = PickField(
+                items=offerings,
+                kind="offering",
+                suggest_url=suggest_url(organisation, "offering", own=own),
+                empty_label="Choose an offering",
             )
         else:
-            self.fields["enabler"] = forms.ModelChoiceField(
-                queryset=Enabler.objects.for_org(organisation).order_by("name"),
+            self.fields["enabler"] = PickField(
+                items=Enabler.objects.for_org(organisation),
+                kind="enabler",
+                suggest_url=suggest_url(organisation, "enabler"),
                 empty_label="Choose an enabler",
             )
         self.order_fields([pick, "criticality"])
@@ -307,6 +438,18 @@ class StepForm(OrgForm):
         field_classes = {"touchpoints": IdsField}
         widgets = {"touchpoints": forms.CheckboxSelectMultiple}
         help_texts = {"touchpoints": "The shared points of interaction this step passes."}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, organisation=organisation, **kwargs)
+        # Any offering of the organisation, listed or typed (see PickField).
+        self.fields["offering"] = PickField(
+            items=Offering.objects.for_org(organisation),
+            kind="offering",
+            suggest_url=suggest_url(organisation, "offering"),
+            empty_label="---------",
+            label="Offering",
+        )
+        self.order_fields(["name", "offering", "touchpoints"])
 
 
 class OrganisationForm(forms.ModelForm):

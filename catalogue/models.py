@@ -353,6 +353,8 @@ class Enabler(Keyed):
             models.Index(fields=["organisation", "kind"]),
             models.Index(fields=["organisation", "classification"]),
             models.Index(fields=["organisation", "lifecycle"]),
+            # The list's order: read in name order and stop after a page, not sort them all.
+            models.Index(fields=["organisation", "name"]),
         ]
 
     @property

@@ -7,7 +7,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import (
     BusinessArea,
@@ -116,21 +117,62 @@ class EnablerFilter(django_filters.FilterSet):
 
 
 def enablers_for_list(*, organisation: Organisation) -> QuerySet[Enabler]:
+    """Enablers by name with how many offerings use each. The count is a subquery, not a
+    join and GROUP BY: the database counts for the page's rows only, and can read the
+    enablers in name order from the (organisation, name) index and stop after a page."""
+    # By enabler only: the enabler is the organisation's, and so are its usages. A condition
+    # on the organisation as well leads SQLite to read every usage of it for each row.
+    usages = (
+        EnablerUsage.objects.filter(enabler=OuterRef("pk"))
+        .order_by()
+        .values("enabler")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Enabler.objects.for_org(organisation)
         .select_related("owner_team")
-        .annotate(usage_count=Count("usages"))
+        .annotate(usage_count=Coalesce(Subquery(usages), 0))
         .order_by("name")
     )
 
 
-def enabler_usages(*, enabler: Enabler) -> list[EnablerUsage]:
-    return list(
+def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
+    """The offerings that use the enabler, by name; not evaluated, so the page can take a
+    page of them (a common platform is used by hundreds)."""
+    return (
         EnablerUsage.objects.for_org(enabler.organisation_id)
         .filter(enabler=enabler)
         .select_related("offering", "offering__business_area", "offering__team")
-        .order_by("offering__name")
+        .order_by("offering__name", "pk")
     )
+
+
+SUGGESTIBLE: dict[str, type[Keyed]] = {"offering": Offering, "enabler": Enabler}
+
+
+def suggestions(
+    *,
+    organisation: Organisation,
+    kind: str,
+    text: str,
+    team_ids: set[int] | None = None,
+    limit: int = 20,
+) -> list[Keyed]:
+    """Items of ``kind`` whose name or key contains ``text``, names that start with it first
+    (one query). ``team_ids`` keeps to the offerings of those teams."""
+    text = text.strip()[:200]
+    if not text:
+        return []
+    model = SUGGESTIBLE[kind]
+    items = model.objects.for_org(organisation).filter(  # type: ignore[attr-defined]
+        Q(name__icontains=text) | Q(key__icontains=text)
+    )
+    if team_ids is not None:
+        items = items.filter(team_id__in=team_ids)
+    found = list(items.order_by("name").only("pk", "key", "name")[: limit * 5])
+    found.sort(key=lambda i: (not i.name.lower().startswith(text.lower()), i.name.lower()))
+    return found[:limit]
 
 
 def offering_usages(*, offering: Offering) -> list[EnablerUsage]:

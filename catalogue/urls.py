@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from .views import audit, backstage, details, enablers, items, org, spreadsheets, tokens
+from .views import (
+    audit,
+    backstage,
+    details,
+    enablers,
+    floor,
+    items,
+    org,
+    spreadsheets,
+    suggest,
+    tokens,
+)
 
 app_name = "catalogue"
 
@@ -19,6 +30,7 @@ def kind_urls(kind: str, plural: str, detail):  # type: ignore[no-untyped-def]
 
 org_patterns = [
     path("", org.home, name="home"),
+    path("floor/", floor.floor, name="floor"),  # the benchmark's trivial page (manage.py bench)
     path("settings/", org.organisation_settings, name="organisation_settings"),
     path("members/", org.member_list, name="member_list"),
     path("members/invite/", org.member_invite, name="member_invite"),
@@ -61,6 +73,8 @@ org_patterns = [
     ),
     path("enablers/<slug:key>/usages/add/", enablers.usage_add, name="usage_add"),
     path("usages/<int:usage_id>/remove/", enablers.usage_remove, name="usage_remove"),
+    path("suggest/offerings/", suggest.offering_suggest, name="offering_suggest"),
+    path("suggest/enablers/", suggest.enabler_suggest, name="enabler_suggest"),
     # --- spreadsheets (enablers and usages as CSV and XLSX) ---
     # Not under enablers/: "enablers/<key>/" would take "export" and "import" for keys.
     path("export/enablers/", spreadsheets.enabler_export, name="enabler_export"),

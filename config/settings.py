@@ -77,10 +77,15 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections: each web thread (and each Celery worker process) keeps its
+# connection for up to DATABASE_CONN_MAX_AGE seconds instead of opening one per request;
+# the health check pings a reused connection first, so one the database dropped (a restart)
+# is replaced rather than failing the request. Celery's Django fixup closes connections
+# that are too old or broken around each task. 0 opens one per request.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }

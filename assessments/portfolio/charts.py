@@ -82,8 +82,13 @@ def _attrs(attrs: Mapping[str, object]) -> str:
     for name, value in attrs.items():
         if value is None:
             continue
-        shown = _number(value) if isinstance(value, float) else str(value)
-        parts.append(f' {name.replace("_", "-")}="{escape(shown)}"')
+        if isinstance(value, float):
+            shown = _number(value)  # digits, a dot and a sign: nothing to escape
+        elif isinstance(value, int):
+            shown = str(value)
+        else:
+            shown = escape(str(value))
+        parts.append(f' {name.replace("_", "-")}="{shown}"')
     return "".join(parts)
 
 
@@ -876,34 +881,76 @@ _MATRIX_PITCH = 26
 _MATRIX_TOP = 112
 
 
-def matrix_chart(
+MATRIX_ROWS = 20
+MATRIX_COLUMNS = 16
+PRESSURE_ROWS = 10
+
+
+def matrix_data(
     enablers: Mapping[str, Any],
     journey_names: Mapping[str, str],
     *,
-    rows: int = 20,
-    columns: int = 16,
-    id_prefix: str = "chart",
-) -> Chart:
-    """Shared enablers (reaching two or more journeys) against the journeys they reach."""
-    title = "Shared enablers and the journeys they reach"
-    headers = ("Enabler", "Classification", "Pressure", "Journeys reached")
+    rows: int = MATRIX_ROWS,
+    columns: int = MATRIX_COLUMNS,
+) -> dict[str, Any]:
+    """What the matrix draws, picked out of a report's enablers: the shared enablers (two or
+    more journeys) under most pressure, the journeys they reach most, and how many more of
+    each. A few kilobytes whatever the organisation's size, kept in the report's summary."""
     shared = sorted(
         (item for item in enablers.items() if len(item[1]["journey_keys"]) >= 2),
         key=lambda item: (-item[1]["pressure"], -len(item[1]["journey_keys"]), item[0]),
     )
-    if not shared:
-        summary = "No enabler reaches two or more journeys yet."
-        return _message_chart(title, summary, id_prefix=id_prefix, headers=headers)
-    drawn = shared[:rows]
-    reached = _reach_counts(e["journey_keys"] for _, e in drawn)
+    drawn = [e for _, e in shared[:rows]]
+    reached = _reach_counts(e["journey_keys"] for e in drawn)
     all_columns = sorted(reached, key=lambda k: (-reached[k], k))
     cols = all_columns[:columns]
-    name_of = {k: journey_names.get(k, k) for k in all_columns}
+    shown = set(cols)
+    return {
+        "columns": [[key, journey_names.get(key, key)] for key in cols],
+        "rows": [
+            {
+                "name": e["name"],
+                "declared": e["declared"],
+                "pressure": e["pressure"],
+                # Only the journeys drawn as columns, and how many it reaches in all.
+                "journey_keys": [key for key in e["journey_keys"] if key in shown],
+                "journeys": len(e["journey_keys"]),
+            }
+            for e in drawn
+        ],
+        "more_rows": len(shared) - len(drawn),
+        "more_columns": len(all_columns) - len(cols),
+    }
+
+
+def matrix_chart(
+    enablers: Mapping[str, Any],
+    journey_names: Mapping[str, str],
+    *,
+    rows: int = MATRIX_ROWS,
+    columns: int = MATRIX_COLUMNS,
+    id_prefix: str = "chart",
+) -> Chart:
+    """Shared enablers (reaching two or more journeys) against the journeys they reach."""
+    data = matrix_data(enablers, journey_names, rows=rows, columns=columns)
+    return draw_matrix(data, id_prefix=id_prefix)
+
+
+def draw_matrix(data: Mapping[str, Any], *, id_prefix: str = "chart") -> Chart:
+    """The matrix of :func:`matrix_data` (read back from a stored summary, say)."""
+    title = "Shared enablers and the journeys they reach"
+    headers = ("Enabler", "Classification", "Pressure", "Journeys reached")
+    drawn = data.get("rows") or []
+    if not drawn:
+        summary = "No enabler reaches two or more journeys yet."
+        return _message_chart(title, summary, id_prefix=id_prefix, headers=headers)
+    cols = [key for key, _ in data["columns"]]
+    name_of = {key: name for key, name in data["columns"]}
     body = _matrix_columns(cols, name_of)
-    for i, (_, enabler) in enumerate(drawn):
+    for i, enabler in enumerate(drawn):
         body += _matrix_row(_MATRIX_TOP + i * _MATRIX_PITCH, enabler, cols, name_of)
     bottom = _MATRIX_TOP + len(drawn) * _MATRIX_PITCH + 8
-    more_rows, more_cols = len(shared) - len(drawn), len(all_columns) - len(cols)
+    more_rows, more_cols = data["more_rows"], data["more_columns"]
     body += _matrix_legend(bottom + 14, more_rows, more_cols)
     summary = (
         f"{_plural(len(drawn), 'shared enabler')} (each reaching two or more journeys) against "
@@ -922,7 +969,7 @@ def matrix_chart(
         height=bottom + 56 + (16 if more else 0),
         id_prefix=id_prefix,
         headers=headers,
-        rows=[_matrix_table_row(e, cols, name_of) for _, e in drawn],
+        rows=[_matrix_table_row(e, cols, name_of) for e in drawn],
     )
 
 
@@ -995,7 +1042,7 @@ def _matrix_table_row(
     """The journeys it reaches among those drawn, then how many others (as in the picture)."""
     reaches = set(enabler["journey_keys"])
     names = ", ".join(name_of[k] for k in cols if k in reaches)
-    others = len(reaches) - sum(1 for k in cols if k in reaches)
+    others = enabler["journeys"] - sum(1 for k in cols if k in reaches)
     if others:
         names = f"{names} and {others} more" if names else f"{_plural(others, 'journey')} not drawn"
     return (enabler["name"], enabler["declared"], str(enabler["pressure"]), names)
@@ -1004,21 +1051,37 @@ def _matrix_table_row(
 # --- pressure -------------------------------------------------------------------------------
 
 
-def pressure_chart(
-    enablers: Mapping[str, Any], *, limit: int = 10, id_prefix: str = "chart"
-) -> Chart:
-    """The enablers under most pressure (open flags weighted by severity), as bars."""
-    title = "Enablers under most pressure"
-    headers = ("Enabler", "Classification", "Pressure", "Flagging teams")
+def pressure_data(enablers: Mapping[str, Any], *, limit: int = PRESSURE_ROWS) -> dict[str, Any]:
+    """What the pressure chart draws: the enablers under most pressure, and how many are
+    under any (kept in the report's summary)."""
     flagged = sorted(
         (item for item in enablers.items() if item[1]["pressure"] > 0),
         key=lambda item: (-item[1]["pressure"], -item[1]["flagging_teams"], item[0]),
     )
-    if not flagged:
+    fields = ("name", "declared", "pressure", "flagging_teams")
+    return {
+        "rows": [{field: e[field] for field in fields} for _, e in flagged[:limit]],
+        "total": len(flagged),
+    }
+
+
+def pressure_chart(
+    enablers: Mapping[str, Any], *, limit: int = PRESSURE_ROWS, id_prefix: str = "chart"
+) -> Chart:
+    """The enablers under most pressure (open flags weighted by severity), as bars."""
+    return draw_pressure(pressure_data(enablers, limit=limit), id_prefix=id_prefix)
+
+
+def draw_pressure(data: Mapping[str, Any], *, id_prefix: str = "chart") -> Chart:
+    """The pressure chart of :func:`pressure_data` (read back from a stored summary, say)."""
+    title = "Enablers under most pressure"
+    headers = ("Enabler", "Classification", "Pressure", "Flagging teams")
+    drawn = data.get("rows") or []
+    if not drawn:
         return _message_chart(
             title, "No enabler has open flags.", id_prefix=id_prefix, headers=headers
         )
-    drawn = [e for _, e in flagged[:limit]]
+    flagged_count = data["total"]
     most = drawn[0]["pressure"]
     x0, span, pitch = 230, 330, 28
     body: list[str] = []
@@ -1031,14 +1094,14 @@ def pressure_chart(
         words = f"{e['pressure']} ({_plural(e['flagging_teams'], 'flagging team')})"
         body.append(_text(end + 6, y + 17, words, size=11))
     bottom = 12 + len(drawn) * pitch + 10
-    more = len(flagged) - len(drawn)
+    more = flagged_count - len(drawn)
     notes = ["Pressure: open flags weighted by severity (low 1, medium 2, high 3, blocking 5)."]
     if more:
         notes.append(f"+{_plural(more, 'more enabler')} under pressure not drawn")
     body += [_text(16, bottom + 6 + 16 * i, n, size=11, fill=MUTED) for i, n in enumerate(notes)]
     top = drawn[0]
     summary = (
-        f"{_plural(len(flagged), 'enabler')} with open flags; the most pressure is on "
+        f"{_plural(flagged_count, 'enabler')} with open flags; the most pressure is on "
         f"{top['name']} ({top['pressure']}, flagged by {_plural(top['flagging_teams'], 'team')})"
         + (f"; the {len(drawn)} under most pressure are drawn" if more else "")
         + "."

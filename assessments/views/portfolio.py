@@ -25,6 +25,7 @@ from ..models import BalanceReport, ReportStatus
 from ..pdf import PdfUnavailable, html_to_pdf
 from ..portfolio import charts
 from ..portfolio.compare import compare_reports
+from ..portfolio.summary import FINDINGS_SHOWN, LISTED, is_current, summarise
 
 SHAPES = ("group", "track", "stage")
 SHAPE_WORDS = {
@@ -73,23 +74,26 @@ FINDING_KINDS = {
         "Teams have assessed too few of the enablers their offerings use.",
     ),
 }
-FINDINGS_SHOWN = 10  # per kind on the page; every finding is in the CSV download
-LISTED = 8  # enablers or journeys named in one finding on the page; the CSV has them all
 
 
 # Evidence that is a share of something (0 to 1) reads better as a percentage.
 SHARES = {"share", "repeatable_share", "upper_bound", "low", "high", "coverage"}
 
 
-def _evidence(name: str, value: Any, journey_names: dict[str, str]) -> Any:
+def _evidence(
+    name: str, value: Any, journey_names: dict[str, str], length: int | None = None
+) -> Any:
     """One piece of a finding's evidence in plain words: shares as percentages, journeys by
-    name, and a long list (say, the journeys of a selective commonality) cut short."""
+    name, and a long list (say, the journeys of a selective commonality) cut short.
+    ``length`` is how long a list was before the summary cut it short."""
     if name in SHARES and isinstance(value, int | float) and not isinstance(value, bool):
         return f"{Decimal(str(value * 100)).quantize(Decimal('1'), ROUND_HALF_UP)}%"
     if name == "journeys" and isinstance(value, list):
         value = [journey_names.get(key, key) for key in value]
-    if isinstance(value, list) and len(value) > LISTED:
-        return ", ".join(str(v) for v in value[:LISTED]) + f" and {len(value) - LISTED} more"
+    if isinstance(value, list):
+        length = max(length or 0, len(value))
+        if length > LISTED:
+            return ", ".join(str(v) for v in value[:LISTED]) + f" and {length - LISTED} more"
     return value
 
 
@@ -128,19 +132,17 @@ def _decision_query(finding: dict[str, Any], names: dict[str, str]) -> str:
     return urlencode(params)
 
 
-def _names(result: dict[str, Any], table: str) -> dict[str, str]:
-    """Key → name of a report's enablers (``enablers``) or journeys (``mix_by_journey``)."""
-    return {key: values.get("name") or key for key, values in (result.get(table) or {}).items()}
-
-
 def grouped_findings(
-    result: dict[str, Any], *, shown: int = FINDINGS_SHOWN
+    summary: dict[str, Any], *, shown: int = FINDINGS_SHOWN
 ) -> list[dict[str, Any]]:
-    """Findings grouped by kind, in the order the report ranks them, with enabler names."""
-    names = _names(result, "enablers")
-    journey_names = _names(result, "mix_by_journey")
+    """Findings grouped by kind, in the order the report ranks them, with enabler names,
+    from a report's summary (see ``assessments.portfolio.summary``): how many of each kind
+    and severity are counted over every finding, not only those the summary keeps."""
+    names = summary.get("enabler_names") or {}
+    journey_names = summary.get("journey_names") or {}
+    kinds = summary.get("finding_kinds") or {}
     groups: dict[str, dict[str, Any]] = {}
-    for finding in result.get("findings") or ():
+    for finding in summary.get("findings") or ():
         kind = finding["kind"]
         if kind not in groups:
             label, about = FINDING_KINDS.get(kind, (kind.replace("_", " ").capitalize(), ""))
@@ -159,6 +161,7 @@ def grouped_findings(
         if len(group["items"]) < shown:
             keys = finding["enablers"]
             decide = _decision_query(finding, names)
+            lengths = finding.get("evidence_lengths") or {}
             group["items"].append(
                 {
                     "severity": severity,
@@ -167,24 +170,39 @@ def grouped_findings(
                     "more_enablers": max(0, len(keys) - LISTED),
                     "decide": decide,
                     "evidence": [
-                        (name, _evidence(name, value, journey_names))
+                        (name, _evidence(name, value, journey_names, lengths.get(name)))
                         for name, value in (finding.get("evidence") or {}).items()
                     ],
                 }
             )
-    for group in groups.values():
+    for kind, group in groups.items():
+        if kind in kinds:
+            group["count"] = kinds[kind]["count"]
+            group["severities"] = dict(kinds[kind]["severities"])
         group["more"] = group["count"] - len(group["items"])
     return list(groups.values())
+
+
+def report_summary(report: BalanceReport) -> dict[str, Any]:
+    """The report's stored summary; for a report stored before summaries were (or with one
+    of another version), made from its result once and stored with it."""
+    if is_current(report.summary):
+        return report.summary
+    report.summary = summarise(report.result)
+    BalanceReport.objects.for_org(report.organisation_id).filter(pk=report.pk).update(
+        summary=report.summary
+    )
+    return report.summary
 
 
 def portfolio_context(
     organisation: Any, report: BalanceReport, *, shape: str | None = None
 ) -> dict[str, Any]:
-    """Everything the portfolio page and its PDF show for one ready report."""
-    result = report.result
+    """Everything the portfolio page and its PDF show for one ready report: drawn from its
+    summary (a few kilobytes), never from its whole result."""
+    result = report_summary(report)
     ranges = result.get("expected_ranges")
     shape = shape if shape in SHAPES else default_shape(result)
-    journey_names = _names(result, "mix_by_journey")
     trend = selectors.report_trend(organisation=organisation, upto=report)
     figures = {
         "mix": charts.mix_chart(result.get("mix") or {}, ranges, id_prefix="mix"),
@@ -192,10 +210,8 @@ def portfolio_context(
         "journeys": charts.journey_chart(report.shapes, shape, id_prefix="journeys")
         if report.shapes
         else None,
-        "matrix": charts.matrix_chart(
-            result.get("enablers") or {}, journey_names, id_prefix="matrix"
-        ),
-        "pressure": charts.pressure_chart(result.get("enablers") or {}, id_prefix="pressure"),
+        "matrix": charts.draw_matrix(result.get("matrix") or {}, id_prefix="matrix"),
+        "pressure": charts.draw_pressure(result.get("pressure") or {}, id_prefix="pressure"),
         "trend": charts.trend_chart(
             [
                 charts.TrendPoint(
@@ -216,6 +232,7 @@ def portfolio_context(
         "shapes": SHAPES,
         "shape_words": SHAPE_WORDS[shape],
         "findings": grouped_findings(result),
+        "findings_total": result.get("findings_total") or 0,
         "trend": trend,
     }
 
@@ -223,10 +240,10 @@ def portfolio_context(
 def _ready_report(request: HttpRequest, report_id: int, *, headline: bool = False) -> BalanceReport:
     """One of the organisation's ready reports; 404 for anything else (another
     organisation's, a missing one, or one still pending or failed). With ``headline``,
-    only its small columns are read."""
+    only its small columns are read; without, all but its whole result."""
     reports = BalanceReport.objects.filter(status=ReportStatus.READY)
-    if headline:
-        reports = reports.only(*selectors.HEADLINE)
+    # The pages draw from the summary: a report's whole result is never read here.
+    reports = reports.only(*selectors.HEADLINE) if headline else reports.defer("result")
     return get_object_for_user(request.membership, reports, pk=report_id)  # type: ignore[attr-defined]
 
 
@@ -263,7 +280,7 @@ def _render_portfolio(
 def portfolio(request: HttpRequest) -> HttpResponse:
     """The portfolio of the latest ready report."""
     organisation = request.organisation  # type: ignore[attr-defined]
-    report = selectors.latest_ready_report(organisation=organisation)
+    report = selectors.latest_ready_report(organisation=organisation, summary_only=True)
     return _render_portfolio(request, report, latest=True)
 
 

@@ -284,15 +284,26 @@ def _team_page(
     bound: RowView | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The team's list, a page at a time: each row of an open round carries a form, so the
+    whole list of a large team would be megabytes. A form sent back with errors shows on
+    its own page."""
     membership = request.membership  # type: ignore[attr-defined]
-    todos = _todos(request, assessment_round, team)
+    organisation = request.organisation  # type: ignore[attr-defined]
+    number: Any = request.GET.get("page")
+    if bound is not None:
+        number = selectors.team_todo_page_of(
+            organisation=organisation, team=team, enabler=bound.enabler
+        )
+    todo = selectors.team_todo_page(
+        organisation=organisation, assessment_round=assessment_round, team=team, number=number
+    )
     editable = _editable(membership, assessment_round, team)
     rows = []
-    for todo in todos:
-        if bound is not None and bound.enabler.pk == todo.enabler.pk:
+    for row in todo.rows:
+        if bound is not None and bound.enabler.pk == row.enabler.pk:
             rows.append(bound)  # the submitted form, with its errors
         else:
-            rows.append(RowView(todo, form=_assessment_form(todo) if editable else None))
+            rows.append(RowView(row, form=_assessment_form(row) if editable else None))
     return render(
         request,
         "assessments/rounds/round_team.html",
@@ -300,8 +311,10 @@ def _team_page(
             "round": assessment_round,
             "team": team,
             "rows": rows,
-            "assessed": sum(1 for t in todos if t.assessment is not None),
-            "total": len(todos),
+            "page": todo.page,
+            "query": "",
+            "assessed": todo.assessed,
+            "total": todo.total,
             "editable": editable,
             "in_team": team.pk in team_ids(membership),
             "crumbs": _round_crumbs(request, assessment_round, (team.name, "")),
@@ -334,17 +347,22 @@ def assessment_edit(request: HttpRequest, key: str, team: str, enabler: str) -> 
     )
     require(membership, "assessment.edit", the_team)
     htmx = bool(request.htmx)  # type: ignore[attr-defined]
-    list_url = assessment_round.get_team_url(the_team)
-    row_anchor = f"{list_url}#assess-{the_enabler.key}"
+    organisation = request.organisation  # type: ignore[attr-defined]
 
-    todos = _todos(request, assessment_round, the_team)
-    todo = _find(todos, the_enabler)
+    def row_anchor() -> str:
+        page = selectors.team_todo_page_of(
+            organisation=organisation, team=the_team, enabler=the_enabler
+        )
+        query = f"?page={page}" if page > 1 else ""
+        return f"{assessment_round.get_team_url(the_team)}{query}#assess-{the_enabler.key}"
+
+    todo = _todo_row(request, assessment_round, the_team, the_enabler)
     if request.method != "POST":
         if not htmx:
-            return redirect(row_anchor)
+            return redirect(row_anchor())
         if todo is None:
             raise Http404("This enabler is not on the team's list")
-        return _row_response(request, assessment_round, the_team, RowView(todo), todos)
+        return _row_response(request, assessment_round, the_team, RowView(todo))
 
     # Not on the list: the form is still checked, then the service says why it refuses.
     todo = todo or TodoRow(enabler=the_enabler, offerings=[], assessment=None)
@@ -352,7 +370,7 @@ def assessment_edit(request: HttpRequest, key: str, team: str, enabler: str) -> 
     if assessment_round.is_open and not form.is_valid():
         row = RowView(todo, form=form)
         if htmx:
-            return _row_response(request, assessment_round, the_team, row, todos, status=422)
+            return _row_response(request, assessment_round, the_team, row, status=422)
         return _team_page(request, assessment_round, the_team, bound=row, status=422)
     try:
         if not assessment_round.is_open:  # before the form: its errors would not matter
@@ -370,28 +388,26 @@ def assessment_edit(request: HttpRequest, key: str, team: str, enabler: str) -> 
     except services.RoundError as error:
         if not htmx:
             messages.error(request, f"{error} Nothing was saved.")
-            return redirect(row_anchor)
+            return redirect(row_anchor())
         assessment_round.refresh_from_db()  # closed meanwhile: the row becomes read only
         row = RowView(todo, problem=f"{error} Nothing was saved.")
-        return _row_response(request, assessment_round, the_team, row, todos, status=409)
+        return _row_response(request, assessment_round, the_team, row, status=409)
     if not htmx:
         messages.success(request, f"Assessment of {the_enabler.name} saved.")
-        return redirect(row_anchor)
-    todos = _todos(request, assessment_round, the_team)
-    row = RowView(_find(todos, the_enabler) or todo, saved=True)
-    return _row_response(request, assessment_round, the_team, row, todos)
+        return redirect(row_anchor())
+    saved = _todo_row(request, assessment_round, the_team, the_enabler)
+    return _row_response(request, assessment_round, the_team, RowView(saved or todo, saved=True))
 
 
-def _todos(request: HttpRequest, assessment_round: AssessmentRound, team: Team) -> list[TodoRow]:
-    return selectors.team_todo(
+def _todo_row(
+    request: HttpRequest, assessment_round: AssessmentRound, team: Team, enabler: Enabler
+) -> TodoRow | None:
+    return selectors.team_todo_row(
         organisation=request.organisation,  # type: ignore[attr-defined]
         assessment_round=assessment_round,
         team=team,
+        enabler=enabler,
     )
-
-
-def _find(todos: list[TodoRow], enabler: Enabler) -> TodoRow | None:
-    return next((t for t in todos if t.enabler.pk == enabler.pk), None)
 
 
 def _row_response(
@@ -399,11 +415,11 @@ def _row_response(
     assessment_round: AssessmentRound,
     team: Team,
     row: RowView,
-    todos: list[TodoRow],
     *,
     status: int = 200,
 ) -> HttpResponse:
     """The row for htmx to swap in, with the list's counter out of band."""
+    organisation = request.organisation  # type: ignore[attr-defined]
     editable = _editable(request.membership, assessment_round, team)  # type: ignore[attr-defined]
     if not editable:
         row.form = None
@@ -417,8 +433,10 @@ def _row_response(
             "team": team,
             "row": row,
             "editable": editable,
-            "assessed": sum(1 for t in todos if t.assessment is not None),
-            "total": len(todos),
+            "assessed": selectors.team_todo_assessed(
+                organisation=organisation, assessment_round=assessment_round, team=team
+            ),
+            "total": selectors.team_todo_enablers(organisation=organisation, team=team).count(),
         },
         status=status,
     )

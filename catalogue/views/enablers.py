@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
-from ..forms import EnablerFieldForm, EnablerForm, UsageForm
-from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Membership, Offering
+from ..forms import EnablerFieldForm, EnablerForm, UsageForm, find_keyed
+from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Offering
 from ..panels import panels_for
 from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
@@ -84,8 +84,8 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"), key=key)
     can_edit = can(membership, "enabler.edit", enabler)
-    usages = selectors.enabler_usages(enabler=enabler)
-    for usage in usages:  # rules are evaluated in memory: no query per row
+    usages = paginate(request, selectors.enabler_usages(enabler=enabler))
+    for usage in usages.object_list:  # rules are evaluated in memory: no query per row
         usage.can_remove = can(membership, "usage.edit", usage.offering)  # type: ignore[attr-defined]
     # Leadership picks any offering; team members pick among their own teams' offerings.
     can_use = can(membership, "structure.edit") or (
@@ -98,6 +98,7 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             "enabler": enabler,
             "crumbs": _crumbs(request, enabler),
             "usages": usages,
+            "query": "",
             "history": selectors.enabler_history(enabler=enabler),
             "can_edit": can_edit,
             "can_delete": can(membership, "catalogue.delete"),
@@ -218,7 +219,10 @@ def usage_add(request: HttpRequest, key: str) -> HttpResponse:
     form = UsageForm(
         request.POST, organisation=enabler.organisation, membership=membership, pick="offering"
     )
-    offering = _posted_offering(membership, request.POST.get("offering"))
+    # Named among all the organisation's offerings, so another team's is a 403, not a typo.
+    offering = find_keyed(
+        Offering.objects.for_org(membership.organisation), request.POST.get("offering")
+    )
     if offering is not None:
         require(membership, "usage.edit", offering)  # 403 for another team's offering
     if form.is_valid():
@@ -281,13 +285,6 @@ def offering_usage_add(request: HttpRequest, key: str) -> HttpResponse:
         },
         status=400,
     )
-
-
-def _posted_offering(membership: Membership, key: str | None) -> Offering | None:
-    """The offering a usage form names, if it is one of this organisation's."""
-    if not key or not (key.isascii() and key.isdigit()):
-        return None
-    return Offering.objects.for_org(membership.organisation).filter(pk=key).first()
 
 
 @org_view()

@@ -55,7 +55,11 @@ def test_the_status_filter_narrows_the_list(cast: Cast) -> None:
 def test_the_enabler_filter_narrows_the_list(cast: Cast) -> None:
     propose(cast, "On payments", enablers=(cast.world.payments,))
     propose(cast, "On search", enablers=(cast.world.search,))
-    assert listed(cast, "?enabler=payments") == ["On payments"]
+    propose(cast, "On both", enablers=(cast.world.payments, cast.world.search))
+    assert listed(cast, "?enabler=payments") == ["On both", "On payments"]  # a link's key
+    assert listed(cast, "?enabler=Search") == ["On both", "On search"]  # a typed name
+    assert listed(cast, "?enabler=ymen") == ["On both", "On payments"]  # part of one
+    assert listed(cast, "?enabler=e") == ["On both", "On search", "On payments"]  # once each
 
 
 def test_the_area_filter_keeps_enablers_used_in_the_area(cast: Cast) -> None:

@@ -398,7 +398,7 @@ def test_round_team_query_count_does_not_grow_with_enablers(
     target = url("round_team", q4.key, "delivery")
     client.get(target)  # warm the session
 
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(13) as few:  # a page of rows, and the counts
         small = client.get(target)
     extra = grow(cast, 15)
     for enabler in extra[:5]:
@@ -417,6 +417,41 @@ def test_round_team_query_count_does_not_grow_with_enablers(
 
     assert len(small.context["rows"]) == 1 and len(large.context["rows"]) == 16
     assert "<strong>5</strong> of 16 assessed" in large.content.decode()
+
+
+def test_a_long_to_do_list_is_shown_a_page_at_a_time(cast: Cast, q4: Any) -> None:
+    grow(cast, 30)  # delivery: payments + 30 = 31, so two pages of 25
+    client = client_for(cast.member)
+    target = url("round_team", q4.key, "delivery")
+
+    first = client.get(target)
+    second = client.get(target, {"page": "2"})
+
+    assert len(first.context["rows"]) == 25 and len(second.context["rows"]) == 6
+    text = second.content.decode()
+    assert "<strong>0</strong> of 31 assessed" in text  # the counter counts the whole list
+    assert "Page 2 of 2 (31 in all)" in text and "?page=1" in text
+    shown = {r.enabler.key for r in first.context["rows"]} | {
+        r.enabler.key for r in second.context["rows"]
+    }
+    assert len(shown) == 31
+
+
+def test_saving_a_row_without_htmx_goes_back_to_its_page(cast: Cast, q4: Any) -> None:
+    extra = grow(cast, 30)
+    last = max(extra, key=lambda e: (e.name, e.pk))  # listed by name: on page 2
+    client = client_for(cast.member)
+    data = {f"{last.key}-fit": "4", f"{last.key}-pace": "1", f"{last.key}-preferred": ""}
+
+    response = client.post(edit_url(q4, enabler=last.key), data)
+    refused = client.post(edit_url(q4, enabler=last.key), {f"{last.key}-fit": "9"})
+
+    list_url = url("round_team", q4.key, "delivery")
+    assert response.status_code == 302
+    assert response["Location"] == f"{list_url}?page=2#assess-{last.key}"
+    assert refused.status_code == 422  # shown with its errors, on its own page
+    assert refused.context["page"].number == 2
+    assert any(r.enabler.pk == last.pk and r.form.errors for r in refused.context["rows"])
 
 
 def test_round_list_query_count_does_not_grow_with_rounds(

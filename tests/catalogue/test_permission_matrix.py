@@ -792,6 +792,7 @@ def admin_token_revoked(c: Cast) -> bool:
 MATRIX: list[Entry] = [
     # url name                  method target       viewer member owner leader admin
     Row("home",                  GET,  "",          READ),
+    Row("floor",                 GET,  "",          READ),  # the benchmark's trivial page
     # Organisation settings, members and invitations: admin only.
     Row("organisation_settings", GET,  "",          ADMIN_PAGE),
     Row("organisation_settings", POST, "",          ADMIN_DONE, data=settings_data,
@@ -922,6 +923,10 @@ MATRIX: list[Entry] = [
     Row("usage_remove",          GET,  "warehouse", "403 403 200 200 200", args=warehouse_usage),
     Row("usage_remove",          POST, "warehouse", "403 403 302 302 302", args=warehouse_usage,
         done=warehouse_usage_gone),
+    # Suggestions for the boxes that name an offering or an enabler (htmx).
+    Row("offering_suggest",      GET,  "",          READ, query="?offering=sho&scope=own",
+        htmx=True),
+    Row("enabler_suggest",       GET,  "",          READ, query="?enabler=pay", htmx=True),
     # The balance report, its method and thresholds, and the organisation file.
     Row("assessments:balance",       GET,  "",       READ),
     Row("assessments:report_status", GET,  "",       READ),

@@ -54,7 +54,7 @@ PINNED: dict[str, int] = {
     "home": 13,
     "enabler_list": 9,
     "enabler_list-filtered": 11,
-    "enabler_detail": 12,
+    "enabler_detail": 13,
     "offering_list": 7,
     "offering_detail": 10,
     "team_list": 7,

@@ -1,21 +1,28 @@
 """python manage.py bench_recompute: time a recompute (load, compute, store) of generated
-organisations and count its queries. Prints figures; asserts nothing."""
+organisations and count its queries. Prints figures; asserts nothing. `manage.py bench`
+(make bench) runs the same and measures the pages too."""
 
 from __future__ import annotations
 
 import json
-import statistics
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from assessments.balance.bench import generate
-from assessments.generate import SIZES, organisation_write, sized
-from assessments.models import BalanceReport
-from assessments.services import report_compute_now
-from catalogue.models import Organisation
+from assessments.benchmark.recompute import organisation_for_size, recompute_figure
+from assessments.generate import SIZES
+
+
+def recompute_line(figure: dict[str, Any], repeat: int) -> str:
+    return (
+        f"{figure['size']:<10} offerings {figure['offerings']:>5} "
+        f"enablers {figure['enablers']:>6} usages {figure['usages']:>6} "
+        f"steps {figure['steps']:>5} flags {figure['flags']:>5}  "
+        f"load {figure['load_s']:.3f}s  compute {figure['compute_s']:.3f}s  "
+        f"store {figure['store_s']:.3f}s  total {figure['total_s']:.3f}s  "
+        f"queries {figure['queries']}  ({figure['database']}, median of {repeat})"
+    )
 
 
 class Command(BaseCommand):
@@ -31,37 +38,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         figures = []
         for size in options["sizes"].split(","):
-            counts = sized(SIZES[size])
-            slug = f"bench-{size}"
-            org = Organisation.objects.filter(slug=slug).first()
-            if org is None or options["regenerate"]:
-                data = generate(options["seed"], **counts)
-                org = organisation_write(slug=slug, name=f"Benchmark {size}", data=data)
-            runs = []
-            for _ in range(options["repeat"]):
-                connection.queries_log.clear()  # the capture counts on a bounded log
-                with CaptureQueriesContext(connection) as queries:
-                    _, timings = report_compute_now(organisation=org, reason="benchmark")
-                runs.append((timings, len(queries)))
-            BalanceReport.objects.for_org(org).delete()  # keep the database small
-            figure = {
-                "size": size,
-                **counts,
-                "load_s": round(statistics.median(t.load_s for t, _ in runs), 3),
-                "compute_s": round(statistics.median(t.compute_s for t, _ in runs), 3),
-                "store_s": round(statistics.median(t.store_s for t, _ in runs), 3),
-                "total_s": round(statistics.median(t.total_s for t, _ in runs), 3),
-                "queries": runs[-1][1],
-                "database": connection.vendor,
-            }
+            if size not in SIZES:
+                raise SystemExit(f"Unknown size {size!r}: choose from {', '.join(SIZES)}.")
+            organisation = organisation_for_size(
+                size=size, seed=options["seed"], regenerate=options["regenerate"]
+            )
+            figure = recompute_figure(
+                size=size, organisation=organisation, repeat=options["repeat"]
+            )
             figures.append(figure)
             if not options["json"]:
-                self.stdout.write(
-                    f"{size:<10} offerings {counts['offerings']:>5} enablers {counts['enablers']:>6} "
-                    f"usages {counts['usages']:>6}  load {figure['load_s']:.3f}s  "
-                    f"compute {figure['compute_s']:.3f}s  store {figure['store_s']:.3f}s  "
-                    f"total {figure['total_s']:.3f}s  queries {figure['queries']}  "
-                    f"({connection.vendor}, median of {options['repeat']})"
-                )
+                self.stdout.write(recompute_line(figure, options["repeat"]))
         if options["json"]:
-            self.stdout.write(json.dumps({"recompute": figures}, indent=2))
+            self.stdout.write(json.dumps({"recompute": figures, "database": connection.vendor}))

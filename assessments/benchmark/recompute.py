@@ -1,0 +1,64 @@
+"""The generated organisations, one per size, and the time of a recompute of each."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.models import Enabler, EnablerUsage, JourneyStep, Offering, Organisation
+
+from ..balance.bench import generate
+from ..generate import SIZES, organisation_write, sized
+from ..models import BottleneckFlag
+from ..services import report_compute_now
+
+
+def bench_slug(size: str) -> str:
+    return f"bench-{size}"
+
+
+def organisation_for_size(*, size: str, seed: int = 1, regenerate: bool = False) -> Organisation:
+    """The generated organisation ``bench-<size>``; made (or, with ``regenerate``, made
+    again) when missing. Same seed and size, same organisation."""
+    slug = bench_slug(size)
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None or regenerate:
+        data = generate(seed, **sized(SIZES[size]))
+        organisation = organisation_write(slug=slug, name=f"Benchmark {size}", data=data)
+    return organisation
+
+
+def organisation_counts(organisation: Organisation) -> dict[str, int]:
+    """What the organisation holds, counted in the database (not what was asked for)."""
+    return {
+        "offerings": Offering.objects.for_org(organisation).count(),
+        "enablers": Enabler.objects.for_org(organisation).count(),
+        "usages": EnablerUsage.objects.for_org(organisation).count(),
+        "steps": JourneyStep.objects.for_org(organisation).count(),
+        "flags": BottleneckFlag.objects.for_org(organisation).count(),
+    }
+
+
+def recompute_figure(*, size: str, organisation: Organisation, repeat: int = 3) -> dict[str, Any]:
+    """Time ``repeat`` recomputes of the organisation; the medians of each part, the queries
+    of one, and what the organisation holds. The reports are deleted afterwards."""
+    runs = []
+    for _ in range(repeat):
+        connection.queries_log.clear()  # the capture counts on a bounded log
+        with CaptureQueriesContext(connection) as queries:
+            report, timings = report_compute_now(organisation=organisation, reason="benchmark")
+        runs.append((timings, len(queries)))
+        report.delete()  # keep the database small
+    return {
+        "size": size,
+        **organisation_counts(organisation),
+        "load_s": round(statistics.median(t.load_s for t, _ in runs), 3),
+        "compute_s": round(statistics.median(t.compute_s for t, _ in runs), 3),
+        "store_s": round(statistics.median(t.store_s for t, _ in runs), 3),
+        "total_s": round(statistics.median(t.total_s for t, _ in runs), 3),
+        "queries": runs[-1][1],
+        "database": connection.vendor,
+    }
