@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from catalogue.forms import VersionField, form_helper
+from catalogue.forms import QuickSelect, VersionField, form_helper
 from catalogue.models import (
     Classification,
     Enabler,
@@ -135,20 +135,26 @@ class RoundForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
+    # QuickSelect: a team's to-do list shows one of these forms a row.
     fit = forms.TypedChoiceField(
-        choices=FIT_CHOICES, coerce=int, help_text="How well it fits what your team needs."
+        choices=FIT_CHOICES,
+        coerce=int,
+        help_text="How well it fits what your team needs.",
+        widget=QuickSelect,
     )
     pace = forms.TypedChoiceField(
         label="Effect on pace",
         choices=PACE_CHOICES,
         coerce=int,
         help_text="What it does to how fast your team delivers.",
+        widget=QuickSelect,
     )
     preferred = forms.ChoiceField(
         label="Preferred classification",
         required=False,
         choices=[("", "No preference"), *Classification.choices],
         help_text="How you think it should be run: the same everywhere, shared, or your own.",
+        widget=QuickSelect,
     )
     comment = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})

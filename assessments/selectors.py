@@ -120,7 +120,9 @@ class TodoRow:
     assessment: Assessment | None
 
 
-TODO_PAGE_SIZE = 25
+# Each row is a whole assessment form (three lists and a comment): ten to a page keeps the
+# page quick to load and to work through.
+TODO_PAGE_SIZE = 10
 
 
 def team_todo_enablers(*, organisation: Organisation, team: Team) -> QuerySet[Enabler]:

@@ -381,6 +381,12 @@ class EnablerUsage(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["enabler", "offering"], name="usage_unique_pair"),
         ]
+        indexes = [
+            # A team's to-do and the area filter pick usages by offering within the
+            # organisation: without it PostgreSQL read all of the organisation's usages
+            # (50,000 at the reference size, 12 ms) to keep a few hundred.
+            models.Index(fields=["organisation", "offering", "enabler"], name="usage_org_offering"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.offering} uses {self.enabler}"

@@ -1,0 +1,53 @@
+"""QuickSelect renders what Django's Select template renders (whitespace and the order of
+attributes aside)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from django import forms
+
+from catalogue.forms import QuickSelect
+
+CHOICES = [("", "None"), ("x", "X <&> “quoted”"), ("Group", [("1", "one"), ("2", "two")])]
+
+
+class _Shape(HTMLParser):
+    """Tags with their attributes as sets, and the text between them, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[object] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.items.append((tag, frozenset(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.items.append(f"/{tag}")
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.items.append(data.strip())
+
+
+def _same_shape(html: str, name: str) -> list[object]:
+    shape = _Shape()
+    shape.feed(html.replace(f'"{name}"', '"field"').replace(f"id_{name}", "id_field"))
+    return shape.items
+
+
+@pytest.mark.parametrize("value", ["", "x", "2", "not a choice"])
+@pytest.mark.parametrize("required", [True, False])
+def test_it_renders_as_django_does(value: str, required: bool) -> None:
+    class Form(forms.Form):
+        plain = forms.ChoiceField(choices=CHOICES, required=required, help_text="Help")
+        quick = forms.ChoiceField(
+            choices=CHOICES, required=required, help_text="Help", widget=QuickSelect
+        )
+
+    form = Form(data={"plain": value, "quick": value})
+    form.is_valid()
+
+    assert _same_shape(str(form["quick"]), "quick") == _same_shape(str(form["plain"]), "plain")
+    assert "X &lt;&amp;&gt;" in str(form["quick"])
