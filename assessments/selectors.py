@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from catalogue.forms import PickInput, suggest_url
+from catalogue.forms import PickInput, quick_selects, suggest_url
 from catalogue.models import (
     BusinessArea,
     Enabler,
@@ -335,6 +335,7 @@ class FlagFilter(django_filters.FilterSet):
         for field in self.form.fields.values():
             if not field.widget.is_hidden:
                 field.widget.attrs["class"] = "form-select"
+        quick_selects(self.form)
         _suggest_enablers(self.form, organisation)
 
     def narrowed_to(self, name: str) -> Any:
@@ -772,6 +773,7 @@ class DecisionFilter(django_filters.FilterSet):
                 field.widget.attrs.update({"class": "form-control", "type": "search"})
             else:
                 field.widget.attrs["class"] = "form-select"
+        quick_selects(self.form)
         _suggest_enablers(self.form, organisation)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -328,6 +328,18 @@ class QuickSelect(forms.Select):
         )
 
 
+def quick_selects(form: forms.Form) -> None:
+    """Give every plain select of ``form`` a QuickSelect with the same attributes and choices
+    (the list pages' filter forms: several lists of teams, areas and states each request)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            quick = QuickSelect(attrs=dict(widget.attrs))
+            quick.choices = getattr(field, "choices", widget.choices)
+            quick.is_required = widget.is_required
+            field.widget = quick
+
+
 class PickInput(forms.TextInput):
     """A text box naming an item, with a list of suggestions htmx fills as one types; the
     page works without them (the name or key typed is enough)."""

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from .forms import quick_selects
 from .models import (
     BusinessArea,
     ChangeRecord,
@@ -92,6 +93,7 @@ class EnablerFilter(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             if name != "q":
                 field.widget.attrs["class"] = "form-select"
+        quick_selects(self.form)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()[:200]
