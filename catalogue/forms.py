@@ -284,7 +284,7 @@ def find_keyed(items: QuerySet, text: Any) -> Any:
     """The item of ``items`` that ``text`` names: its key, else its name (any case), else its
     id (sent by forms and scripts of before). None when nothing matches. One query."""
     text = str(text or "").strip()[:200]
-    if not text:
+    if not text or "\x00" in text:  # no item is called that; PostgreSQL refuses it in a query
         return None
     match = Q(key=text) | Q(name__iexact=text)
     if text.isascii() and text.isdigit() and len(text) < 16:

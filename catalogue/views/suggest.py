@@ -29,7 +29,9 @@ def _suggest(request: HttpRequest, kind: str) -> HttpResponse:
     ``<option>`` elements. ``scope=own`` keeps to the offerings of the person's teams unless
     they may edit the structure (what the usage form on an enabler's page accepts)."""
     membership = request.membership  # type: ignore[attr-defined]
-    text = request.GET.get(kind) or request.GET.get("q") or ""
+    text = (request.GET.get(kind) or request.GET.get("q") or "")[:200]
+    if "\x00" in text:  # no name holds one, and PostgreSQL refuses it in a query
+        text = ""
     own = kind == "offering" and request.GET.get("scope") == "own"
     teams = team_ids(membership) if own and not can(membership, "structure.edit") else None
     items = selectors.suggestions(

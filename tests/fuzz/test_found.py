@@ -143,3 +143,35 @@ def test_a_prefilled_decision_ignores_keys_with_nul(cast: Cast, name: str) -> No
     response = client_for(cast.owner).get(url, {name: "pay\x00ments:repeatable"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("page", "args", "field"),
+    [
+        ("offering_usage_add", ["acme", "shop"], "enabler"),
+        ("usage_add", ["acme", "search"], "offering"),
+    ],
+)
+def test_a_picked_item_named_with_nul_is_refused_next_to_the_field(
+    cast: Cast, page: str, args: list[str], field: str
+) -> None:
+    # The typed picker looked the text up: PostgreSQL refuses any NUL in a query (a 500
+    # there; this fails on the PostgreSQL pass of the suite without the fix).
+    before = fingerprint()
+
+    response = client_for(cast.leader).post(
+        reverse(f"catalogue:{page}", args=args), {field: "\x00", "criticality": "high"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert differences(before, fingerprint()) == []
+
+
+@pytest.mark.parametrize("kind", ["offering", "enabler"])
+def test_suggestions_for_text_with_nul_are_none(cast: Cast, kind: str) -> None:
+    response = client_for(cast.viewer).get(
+        reverse(f"catalogue:{kind}_suggest", args=["acme"]), {kind: "pay\x00"}
+    )
+
+    assert response.status_code == 200
