@@ -184,15 +184,12 @@ def grouped_findings(
 
 
 def report_summary(report: BalanceReport) -> dict[str, Any]:
-    """The report's stored summary; for a report stored before summaries were (or with one
-    of another version), made from its result once and stored with it."""
+    """The report's stored summary. Reports stored before summaries were are given theirs
+    by migration 0009; one of another version is drawn from the result, and nothing is
+    written on a page view."""
     if is_current(report.summary):
         return report.summary
-    report.summary = summarise(report.result)
-    BalanceReport.objects.for_org(report.organisation_id).filter(pk=report.pk).update(
-        summary=report.summary
-    )
-    return report.summary
+    return summarise(report.result)
 
 
 def portfolio_context(
