@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Concat, Lower, Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -343,8 +343,29 @@ class Enabler(Keyed):
         blank=True,
         related_name="+",
     )
+    # What the list's search box looks in, upper-cased, kept by the database: one column to
+    # match instead of five, and one the database keeps statistics on, so it can tell how
+    # many enablers a word will find and plan the rest of the query to suit.
+    search_text = models.GeneratedField(
+        expression=Upper(
+            Concat(
+                "key",
+                models.Value("\n"),
+                "name",
+                models.Value("\n"),
+                "capability",
+                models.Value("\n"),
+                "description",
+                models.Value("\n"),
+                Cast("tags", models.TextField()),
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "created_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "created_at", "search_text"])
     url_name = "enabler"
 
     class Meta(Keyed.Meta):

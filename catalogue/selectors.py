@@ -7,8 +7,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
 
 from .forms import quick_selects
 from .models import (
@@ -99,13 +99,9 @@ class EnablerFilter(django_filters.FilterSet):
         value = value.strip()[:200]
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(key__icontains=value)
-            | Q(capability__icontains=value)
-            | Q(description__icontains=value)
-            | Q(tags__icontains=value)
-        )
+        # Name, key, capability, description or tags (Enabler.search_text), the text
+        # upper-cased by the database as the column was.
+        return queryset.filter(search_text__contains=Upper(Value(value)))
 
     def used_in_area(self, queryset: QuerySet, name: str, value: BusinessArea) -> QuerySet:
         if not value:

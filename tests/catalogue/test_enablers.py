@@ -236,6 +236,29 @@ def test_filters_find_enablers_by_area_and_text(cast):
     assert "<html" not in partial.content.decode()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["payments", "PAY", "Card-Processing", "settles cards", "money", "50%", "under_score"],
+)
+def test_the_search_box_looks_in_every_text_of_an_enabler(cast, text):
+    """Name, key, capability, description and tags, in any case, a wildcard character
+    meaning itself; and a change is found at once (the column is kept by the database)."""
+    payments = cast.world.payments
+    Enabler.objects.for_org(cast.world.org).filter(pk=payments.pk).update(
+        key="card-processing",
+        name="Payments",
+        capability="money",
+        description="Settles cards: 50% by day, under_score",
+        tags=["pay", "cards"],
+    )
+    client = client_for(cast.viewer)
+    found = client.get(url("enabler_list"), {"q": text}).content.decode()
+    assert "Payments</a>" in found and "Search</a>" not in found
+    for missing in ["50_", "under%", "zzz"]:
+        page = client.get(url("enabler_list"), {"q": missing}).content.decode()
+        assert "Payments</a>" not in page, missing
+
+
 def test_member_adds_and_removes_usage_for_own_offering_only(cast):
     client = client_for(cast.member)
     ok = client.post(
