@@ -23,6 +23,7 @@ from catalogue.models import (
     OrgOwned,
     Team,
     key_validator,
+    keyed_url,
     org_slug,
 )
 
@@ -62,7 +63,7 @@ class AssessmentRound(OrgOwned):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("assessments:round_detail", args=[org_slug(self), self.key])
+        return keyed_url("assessments:round_detail", org_slug(self), self.key)
 
     def get_team_url(self, team: Team) -> str:
         """The team's to-do list in this round."""
@@ -157,7 +158,7 @@ class BottleneckFlag(OrgOwned):
         return self.summary
 
     def get_absolute_url(self) -> str:
-        return reverse("assessments:flag_detail", args=[org_slug(self), self.key])
+        return keyed_url("assessments:flag_detail", org_slug(self), self.key)
 
     @property
     def counts(self) -> bool:
@@ -274,7 +275,7 @@ class Decision(OrgOwned):
         return f"DEC-{self.number:03d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("assessments:decision_detail", args=[org_slug(self), self.key])
+        return keyed_url("assessments:decision_detail", org_slug(self), self.key)
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from catalogue.models import (
     Organisation,
     Team,
 )
+from catalogue.pagination import CountingPaginator
 from catalogue.permissions import can
 from catalogue.permissions import team_ids as member_team_ids
 
@@ -190,7 +191,7 @@ def team_todo_page(
     gives the last page). Five queries whatever the size: the count, the page's enablers,
     their offerings, their assessments and the count of assessed rows."""
     enablers = team_todo_enablers(organisation=organisation, team=team)
-    page = Paginator(enablers, per_page).get_page(number)
+    page = CountingPaginator(enablers, per_page).get_page(number)
     rows = _todo_rows(
         organisation=organisation,
         assessment_round=assessment_round,

@@ -4,6 +4,7 @@ so a reference into another organisation is refused as an invalid choice."""
 from __future__ import annotations
 
 import copy
+import html
 from collections.abc import Iterator
 from typing import Any
 
@@ -302,22 +303,32 @@ def find_keyed(items: QuerySet, text: Any) -> Any:
     return None
 
 
+def esc(value: Any) -> str:
+    """Django's conditional_escape, without the check for lazy text on every call (a list
+    of hundreds of options spent most of its time there): safe HTML as it is, anything
+    else escaped as Django's escape() does."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+def listed_choices(choices: Any) -> Iterator[tuple[Any, Any]]:
+    """A widget's choices; a list of the organisation's items (ModelChoiceIterator) read with
+    one plain query, not through the server-side cursor Django uses for it (on PostgreSQL:
+    DECLARE, FETCH and CLOSE, three round trips for a list of a few hundred)."""
+    if isinstance(choices, forms.models.ModelChoiceIterator):
+        if choices.field.empty_label is not None:
+            yield ("", choices.field.empty_label)
+        for item in choices.queryset.all():
+            yield choices.choice(item)
+    else:
+        yield from choices
+
+
 class QuickSelect(forms.Select):
     """A select rendered in Python: the same HTML as Django's template (name, attributes,
     options, optgroups), without a template include per option, which made a page of
-    assessment forms (three lists a row) spend most of its time rendering options. A list
-    of the organisation's items is read with one plain query, not through a server-side
-    cursor (three round trips to PostgreSQL), as Django's own list of them is."""
-
-    def _listed(self) -> Iterator[tuple[Any, Any]]:
-        choices = self.choices
-        if isinstance(choices, forms.models.ModelChoiceIterator):
-            if choices.field.empty_label is not None:
-                yield ("", choices.field.empty_label)
-            for item in choices.queryset.all():
-                yield choices.choice(item)
-        else:
-            yield from choices
+    assessment forms (three lists a row) spend most of its time rendering options."""
 
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
         # Widget.get_context and ChoiceWidget.optgroups without a dictionary per option:
@@ -330,30 +341,22 @@ class QuickSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = not found and text in chosen
             found = found or selected
-            return format_html(
-                '<option value="{}"{}>{}</option>',
-                text,
-                mark_safe(" selected") if selected else "",
-                label,
+            return (
+                f'<option value="{esc(text)}"{" selected" if selected else ""}>'
+                f"{esc(label)}</option>"
             )
 
         parts = []
-        for option_value, label in self._listed():
+        for option_value, label in listed_choices(self.choices):
             if isinstance(label, (list, tuple)):
                 inner = "".join(option(value, text) for value, text in label)
-                parts.append(
-                    format_html(
-                        '<optgroup label="{}">{}</optgroup>', option_value, mark_safe(inner)
-                    )
-                )
+                parts.append(f'<optgroup label="{esc(option_value)}">{inner}</optgroup>')
             else:
                 parts.append(option(option_value, label))
         final_attrs = self.build_attrs(self.attrs, attrs)
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(final_attrs),
-            mark_safe("".join(parts)),  # every part was built by format_html
+        # Every value above went through esc().
+        return mark_safe(
+            f'<select name="{esc(name)}"{flatatt(final_attrs)}>{"".join(parts)}</select>'
         )
 
 

@@ -30,7 +30,9 @@ def enabler_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.enablers_for_list(organisation=organisation),
         organisation=organisation,
     )
-    page = paginate(request, filterset.qs)
+    # A search or an area looks through every enabler (or usage): count with the page.
+    searched = bool(request.GET.get("q", "").strip() or request.GET.get("area"))
+    page = paginate(request, filterset.qs, count_with_page=searched)
     query = request.GET.copy()
     query.pop("page", None)
     return render_page(

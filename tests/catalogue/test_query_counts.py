@@ -53,7 +53,7 @@ PAGES: dict[str, tuple[str, list[str], str]] = {
 PINNED: dict[str, int] = {
     "home": 13,
     "enabler_list": 9,
-    "enabler_list-filtered": 11,
+    "enabler_list-filtered": 10,
     "enabler_detail": 13,
     "offering_list": 7,
     "offering_detail": 10,

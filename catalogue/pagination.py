@@ -1,0 +1,40 @@
+"""Pages of a list with the list's length read in the same query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
+
+
+class CountingPaginator(Paginator):
+    """Django's Paginator, but a page of a query set comes with the number of items in the
+    same query (``COUNT(*) OVER ()``): the database finds the matching rows once instead of
+    twice (a count, then the page). A number out of range, or an empty list, is handled
+    as Django does (a count, then the last page)."""
+
+    def _countable(self) -> bool:
+        items = self.object_list
+        return (
+            isinstance(items, QuerySet)
+            and items._iterable_class is ModelIterable
+            and not items.query.distinct
+            and not items.query.is_sliced
+            and not items.query.combinator
+        )
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 1
+        if wanted >= 1 and self._countable():
+            bottom = (wanted - 1) * self.per_page
+            counted = self.object_list.annotate(page_list_length=Window(Count("*")))
+            rows = list(counted[bottom : bottom + self.per_page])
+            if rows:
+                self.__dict__["count"] = rows[0].page_list_length  # the cached property
+                return self._get_page(rows, wanted, self)
+        return super().get_page(number)

@@ -1,0 +1,73 @@
+"""Form parts rendered in Python where Django's templates were the slow part of a page.
+
+``choice_options`` writes the options of a list of checkboxes or radio buttons exactly as
+crispy-bootstrap5's ``bootstrap5/layout/radio_checkbox_select.html`` loop does (our copy of
+that template calls it): a journey's step form lists every touchpoint of the organisation,
+and a template include per option made that list most of the page's time.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString, mark_safe
+
+from ..forms import esc, listed_choices
+
+register = template.Library()
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """crispy's ``bootstrap5/layout/attrs.html``: False leaves the attribute out, True
+    writes its name alone, anything else its text."""
+    return "".join(
+        f" {esc(name)}" if value is True else f' {esc(name)}="{esc(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _errors(field: BoundField) -> str:
+    """crispy's ``bootstrap5/layout/field_errors_block.html``."""
+    errors = "".join(
+        f'<p id="error_{number}_{esc(field.auto_id)}"><strong>{esc(error)}</strong></p>'
+        for number, error in enumerate(field.errors, start=1)
+    )
+    field_id = field.errors.field_id  # type: ignore[attr-defined]
+    return f'<div id="{esc(field_id)}_error" class="invalid-feedback">{errors}</div>'
+
+
+@register.simple_tag(takes_context=True)
+def choice_options(context: template.Context, field: BoundField) -> SafeString:
+    inline_class = context.get("inline_class")
+    invalid = " is-invalid" if field.errors else ""
+    check_class = "form-check form-check-inline" if inline_class else "form-check"
+    widget = copy.copy(field.field.widget)
+    widget.choices = list(listed_choices(widget.choices))  # type: ignore[attr-defined]
+    id_ = widget.attrs.get("id") or field.auto_id
+    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+    groups = widget.optgroups(  # type: ignore[attr-defined]
+        field.html_name, widget.format_value(field.value()), attrs
+    )
+    name = esc(field.html_name)
+    parts: list[str] = []
+    for group_number, (group, options, _) in enumerate(groups, start=1):
+        if group:
+            parts.append(f"<strong>{esc(group)}</strong>")
+        for option_number, option in enumerate(options, start=1):
+            last = option_number == len(options) and group_number == len(groups)
+            errors = (
+                _errors(field)
+                if field.errors and last and not inline_class and context.get("form_show_errors")
+                else ""
+            )
+            parts.append(
+                f'<div class="{check_class}"><input type="{esc(option["type"])}" '
+                f'class="form-check-input{invalid}" name="{name}" value="{esc(option["value"])}"'
+                f'{_attrs(option["attrs"])}><label for="{esc(option["attrs"].get("id", ""))}" '
+                f'class="form-check-label">{esc(option["label"])}</label>{errors}</div>'
+            )
+    return mark_safe("".join(parts))  # every value above went through esc()
