@@ -32,32 +32,40 @@ def get_membership_for_user(
     """The user's membership of the organisation ``org_slug``, with the organisation loaded.
 
     404 when the user is not a member (or the organisation does not exist); 403 when the
-    member's role does not grant ``need``.
+    member's role does not grant ``need``. One query reads all of the user's memberships;
+    the page's organisation switcher takes them from the one returned (``memberships_of``).
     """
     if not user.is_authenticated:
         raise Http404("No such organisation")
-    membership = (
-        Membership.objects.filter(organisation__slug=org_slug, user=user)
-        .unscoped()  # scoped by the user's own identity: it can only find their memberships
-        .select_related("organisation", "user")
-        .first()
-    )
+    mine = _memberships(user)
+    membership = next((m for m in mine if m.organisation.slug == org_slug), None)
     if membership is None:
         raise Http404("No such organisation")
+    membership.of_user = mine  # type: ignore[attr-defined]
     require(membership, need)
     return membership
 
 
-def memberships_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
-    """Every organisation the user belongs to, for the organisation switcher."""
-    if not user.is_authenticated:
-        return []
+def _memberships(user: AbstractBaseUser) -> list[Membership]:
     return list(
         Membership.objects.filter(user=user)
         .unscoped()  # the user's own memberships only
-        .select_related("organisation")
-        .order_by("organisation__name")
+        .select_related("organisation", "user")
+        .order_by("organisation__name", "pk")
     )
+
+
+def memberships_of(
+    user: AbstractBaseUser | AnonymousUser, membership: Membership | None = None
+) -> list[Membership]:
+    """Every organisation the user belongs to, for the organisation switcher: those read
+    with ``membership`` (the page's, from get_membership_for_user) when given."""
+    if not user.is_authenticated:
+        return []
+    mine = getattr(membership, "of_user", None)
+    if mine is not None and membership is not None and membership.user_id == user.pk:
+        return list(mine)
+    return _memberships(user)
 
 
 def require(membership: Membership, perm: str, obj: object = None) -> None:

@@ -12,7 +12,9 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     return {
         "membership": membership,
         "organisation": getattr(request, "organisation", None),
-        "my_memberships": memberships_of(request.user) if hasattr(request, "user") else [],
+        "my_memberships": memberships_of(request.user, membership)
+        if hasattr(request, "user")
+        else [],
         "can_manage_members": can(membership, "org.manage_members"),
         "can_edit_structure": can(membership, "structure.edit"),
         "can_import_catalogue": can(membership, "catalogue.import"),

@@ -32,9 +32,10 @@ class CountingPaginator(Paginator):
             wanted = 1
         if wanted >= 1 and self._countable():
             bottom = (wanted - 1) * self.per_page
-            counted = self.object_list.annotate(page_list_length=Window(Count("*")))
+            items: QuerySet = self.object_list  # type: ignore[assignment]
+            counted = items.annotate(page_list_length=Window(Count("*")))
             rows = list(counted[bottom : bottom + self.per_page])
             if rows:
                 self.__dict__["count"] = rows[0].page_list_length  # the cached property
-                return self._get_page(rows, wanted, self)
+                return Page(rows, wanted, self)
         return super().get_page(number)

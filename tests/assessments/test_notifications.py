@@ -197,7 +197,7 @@ def test_the_list_runs_the_same_queries_however_many_notifications(
     client = client_for(cast.member)
     tell(cast.member)
     client.get(url("notification_list"))  # warm the session
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(6) as few:
         client.get(url("notification_list"))
     for i in range(40):
         tell(cast.member, f"More news {i}")

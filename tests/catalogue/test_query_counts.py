@@ -51,21 +51,21 @@ PAGES: dict[str, tuple[str, list[str], str]] = {
 
 # Observed on the cast world; includes the session and user lookups of every request.
 PINNED: dict[str, int] = {
-    "home": 13,
-    "enabler_list": 9,
-    "enabler_list-filtered": 10,
-    "enabler_detail": 13,
-    "offering_list": 7,
-    "offering_detail": 10,
-    "team_list": 7,
-    "team_detail": 13,
-    "journey_list": 7,
-    "journey_detail": 10,
-    "area_list": 7,
-    "area_detail": 8,
-    "touchpoint_list": 7,
-    "touchpoint_detail": 7,
-    "member_list": 9,
+    "home": 12,
+    "enabler_list": 8,
+    "enabler_list-filtered": 9,
+    "enabler_detail": 12,
+    "offering_list": 6,
+    "offering_detail": 9,
+    "team_list": 6,
+    "team_detail": 12,
+    "journey_list": 6,
+    "journey_detail": 9,
+    "area_list": 6,
+    "area_detail": 7,
+    "touchpoint_list": 6,
+    "touchpoint_detail": 6,
+    "member_list": 8,
 }
 
 
