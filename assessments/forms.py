@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from catalogue.forms import QuickSelect, VersionField, form_helper
+from catalogue.forms import QuickSelect, QuickTextarea, VersionField, form_helper
 from catalogue.models import (
     Classification,
     Enabler,
@@ -157,7 +157,7 @@ class AssessmentForm(forms.Form):
         widget=QuickSelect,
     )
     comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=5000, widget=QuickTextarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

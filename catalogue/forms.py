@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
-from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -312,6 +311,16 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+def html_attrs(attrs: dict[str, Any]) -> str:
+    """Django's ``django/forms/widgets/attrs.html`` (crispy's ``attrs.html`` too): False
+    leaves the attribute out, True writes its name alone, anything else its text."""
+    return "".join(
+        f" {esc(name)}" if value is True else f' {esc(name)}="{esc(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 def listed_choices(choices: Any) -> Iterator[tuple[Any, Any]]:
     """A widget's choices; a list of the organisation's items (ModelChoiceIterator) read with
     one plain query, not through the server-side cursor Django uses for it (on PostgreSQL:
@@ -356,7 +365,20 @@ class QuickSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs)
         # Every value above went through esc().
         return mark_safe(
-            f'<select name="{esc(name)}"{flatatt(final_attrs)}>{"".join(parts)}</select>'
+            f'<select name="{esc(name)}"{html_attrs(final_attrs)}>{"".join(parts)}</select>'
+        )
+
+
+class QuickTextarea(forms.Textarea):
+    """A text box rendered in Python: the same HTML as Django's textarea.html (a team's
+    to-do list has one a row)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        text = self.format_value(value)
+        return mark_safe(  # every value went through esc()
+            f'<textarea name="{esc(name)}"{html_attrs(final_attrs)}>\n'
+            f"{esc(text) if text else ''}</textarea>"
         )
 
 

@@ -9,25 +9,14 @@ and a template include per option made that list most of the page's time.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
-from ..forms import esc, listed_choices
+from ..forms import esc, html_attrs, listed_choices
 
 register = template.Library()
-
-
-def _attrs(attrs: dict[str, Any]) -> str:
-    """crispy's ``bootstrap5/layout/attrs.html``: False leaves the attribute out, True
-    writes its name alone, anything else its text."""
-    return "".join(
-        f" {esc(name)}" if value is True else f' {esc(name)}="{esc(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
 
 
 def _errors(field: BoundField) -> str:
@@ -67,7 +56,7 @@ def choice_options(context: template.Context, field: BoundField) -> SafeString:
             parts.append(
                 f'<div class="{check_class}"><input type="{esc(option["type"])}" '
                 f'class="form-check-input{invalid}" name="{name}" value="{esc(option["value"])}"'
-                f'{_attrs(option["attrs"])}><label for="{esc(option["attrs"].get("id", ""))}" '
+                f'{html_attrs(option["attrs"])}><label for="{esc(option["attrs"].get("id", ""))}" '
                 f'class="form-check-label">{esc(option["label"])}</label>{errors}</div>'
             )
     return mark_safe("".join(parts))  # every value above went through esc()
