@@ -146,21 +146,27 @@ class Keyed(OrgOwned):
 # What Django's <slug:...> path converter takes.
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _KEY_STANDIN = "0keyed0url0"
+_ID_STANDIN = 918273645546372819
 
 
 @lru_cache(maxsize=4096)
-def _around_key(view_name: str, slug: str, prefix: str, urlconf: str | None) -> tuple[str, str]:
-    before, _, after = reverse(view_name, args=[slug, _KEY_STANDIN]).rpartition(_KEY_STANDIN)
+def _around_key(
+    view_name: str, slug: str, number: bool, prefix: str, urlconf: str | None
+) -> tuple[str, str]:
+    standin = _ID_STANDIN if number else _KEY_STANDIN
+    before, _, after = reverse(view_name, args=[slug, standin]).rpartition(str(standin))
     return before, after
 
 
-def keyed_url(view_name: str, slug: str, key: str) -> str:
-    """``reverse(view_name, args=[slug, key])`` for a view at ``.../<org slug>/.../<slug:key>/``,
-    its address around the key worked out once per organisation: a list page links every
-    row to its item, and reverse() for each link was a good share of the page's time."""
-    if not _SLUG.fullmatch(key):
+def keyed_url(view_name: str, slug: str, key: str | int) -> str:
+    """``reverse(view_name, args=[slug, key])`` for a view at ``.../<org slug>/.../<key>/``
+    (``<slug:key>``, or ``<int:...>`` for a number), its address around the key worked out
+    once per organisation: a list page links every row, and reverse() for each link was a
+    good share of the page's time."""
+    number = isinstance(key, int) and not isinstance(key, bool)
+    if not (number and key >= 0) and not (isinstance(key, str) and _SLUG.fullmatch(key)):
         return reverse(view_name, args=[slug, key])  # raises NoReverseMatch, as before
-    before, after = _around_key(view_name, slug, get_script_prefix(), get_urlconf())
+    before, after = _around_key(view_name, slug, number, get_script_prefix(), get_urlconf())
     return f"{before}{key}{after}"
 
 

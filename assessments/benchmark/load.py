@@ -2,7 +2,7 @@
 ``python -m assessments.benchmark.load < plan.json``.
 
 The plan, JSON on stdin: ``{"base": "http://127.0.0.1:PORT", "username", "password",
-"pages": [{"name", "path"}, ...], "rounds": 80, "clients": 4, "warmup": 2}``. It signs in
+"pages": [{"name", "path"}, ...], "rounds": 200, "clients": 4, "warmup": 2}``. It signs in
 once through the login form, like a person, then ``clients`` threads, each with a keep-alive
 connection of its own and that session, take requests in turn from one list holding every
 page once per round, in order. So every page, the floor among them, is measured interleaved

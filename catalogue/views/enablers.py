@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
 from ..forms import EnablerFieldForm, EnablerForm, UsageForm, find_keyed
-from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Offering
+from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Offering, keyed_url
 from ..panels import panels_for
 from ..permissions import can, team_ids
 from .base import form_data, org_view, paginate, render_page
@@ -88,7 +88,12 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     can_edit = can(membership, "enabler.edit", enabler)
     usages = paginate(request, selectors.enabler_usages(enabler=enabler))
     for usage in usages.object_list:  # rules are evaluated in memory: no query per row
-        usage.can_remove = can(membership, "usage.edit", usage.offering)  # type: ignore[attr-defined]
+        can_remove = can(membership, "usage.edit", usage.offering)
+        usage.remove_url = (  # type: ignore[attr-defined]
+            keyed_url("catalogue:usage_remove", enabler.organisation.slug, usage.pk)
+            if can_remove
+            else ""
+        )
     # Leadership picks any offering; team members pick among their own teams' offerings.
     can_use = can(membership, "structure.edit") or (
         membership.has_role("team_member") and bool(team_ids(membership))

@@ -37,3 +37,14 @@ def test_a_script_prefix_is_kept() -> None:
 def test_a_key_the_address_cannot_hold_is_refused_as_reverse_refuses_it(key: str) -> None:
     with pytest.raises(NoReverseMatch):
         keyed_url(VIEWS[0], "acme", key)
+
+
+@pytest.mark.parametrize("number", [0, 7, 918273645546372819, 10**20])
+def test_a_number_gives_what_reverse_gives(number: int) -> None:
+    view = "catalogue:usage_remove"
+    assert keyed_url(view, "acme", number) == reverse(view, args=["acme", number])
+
+
+def test_a_negative_number_is_refused_as_reverse_refuses_it() -> None:
+    with pytest.raises(NoReverseMatch):
+        keyed_url("catalogue:usage_remove", "acme", -1)

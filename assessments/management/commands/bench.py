@@ -53,7 +53,12 @@ class Command(BaseCommand):
             "--page-size", help="the size whose pages are measured (reference, else the largest)"
         )
         parser.add_argument("--repeat", type=int, default=3, help="recomputes per size")
-        parser.add_argument("--rounds", type=int, default=80, help="requests per page")
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=200,
+            help="requests per page (enough that the medians settle: 80 moved them by a fifth)",
+        )
         parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
         parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page")
         parser.add_argument("--flag-runs", type=int, default=10)
