@@ -164,7 +164,11 @@ def keyed_url(view_name: str, slug: str, key: str | int) -> str:
     once per organisation: a list page links every row, and reverse() for each link was a
     good share of the page's time."""
     number = isinstance(key, int) and not isinstance(key, bool)
-    if not (number and key >= 0) and not (isinstance(key, str) and _SLUG.fullmatch(key)):
+    if isinstance(key, int) and not isinstance(key, bool):
+        fits = key >= 0
+    else:
+        fits = isinstance(key, str) and bool(_SLUG.fullmatch(key))
+    if not fits:
         return reverse(view_name, args=[slug, key])  # raises NoReverseMatch, as before
     before, after = _around_key(view_name, slug, number, get_script_prefix(), get_urlconf())
     return f"{before}{key}{after}"
