@@ -11,7 +11,7 @@ from django.core.paginator import Page
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from catalogue.forms import PickInput, quick_selects, suggest_url
+from catalogue.forms import PickInput, listed, quick_selects, suggest_url
 from catalogue.models import (
     BusinessArea,
     Enabler,
@@ -190,7 +190,15 @@ def team_todo_page(
     """A page of the team's to-do list (``number`` as in the query string; out of range
     gives the last page). Five queries whatever the size: the count, the page's enablers,
     their offerings, their assessments and the count of assessed rows."""
-    enablers = team_todo_enablers(organisation=organisation, team=team)
+    enablers = team_todo_enablers(organisation=organisation, team=team).only(
+        # what a row shows
+        "organisation_id",
+        "key",
+        "name",
+        "owner_team__organisation_id",
+        "owner_team__key",
+        "owner_team__name",
+    )
     page = CountingPaginator(enablers, per_page).get_page(number)
     rows = _todo_rows(
         organisation=organisation,
@@ -329,9 +337,9 @@ class FlagFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.filters["team"].queryset = Team.objects.for_org(organisation).order_by("name")
-        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
-        self.filters["owner"].queryset = Team.objects.for_org(organisation)
+        self.filters["team"].queryset = listed(Team, organisation)
+        self.filters["area"].queryset = listed(BusinessArea, organisation)
+        self.filters["owner"].queryset = listed(Team, organisation)
         self.filters["offering"].queryset = Offering.objects.for_org(organisation)
         for field in self.form.fields.values():
             if not field.widget.is_hidden:
@@ -657,9 +665,17 @@ def flags_for_panel(
     if counting:
         flags = flags.filter(status__in=COUNTING)
     rows = list(
-        flags.select_related("team", "enabler", "offering").order_by("-raised_at", "-id")[
-            : limit + 1
-        ]
+        flags.select_related("team", "enabler")
+        .only(  # what a panel's row shows
+            "organisation_id",
+            "key",
+            "summary",
+            "severity",
+            "status",
+            "raised_at",
+            *(f"{item}__{field}" for item in ("team", "enabler") for field in ("key", "name")),
+        )
+        .order_by("-raised_at", "-id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
 
@@ -766,7 +782,7 @@ class DecisionFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
+        self.filters["area"].queryset = listed(BusinessArea, organisation)
         for name, field in self.form.fields.items():
             if name == "review_due":
                 field.widget.attrs["class"] = "form-check-input"

@@ -321,6 +321,16 @@ def html_attrs(attrs: dict[str, Any]) -> str:
     )
 
 
+def listed(model: type[Keyed], organisation: Organisation) -> QuerySet:
+    """The organisation's items of ``model`` by name, for a list to choose from: only what a
+    list shows and a choice needs (key, name), not every column of each."""
+    return (
+        model.objects.for_org(organisation)  # type: ignore[attr-defined]
+        .only("id", "organisation_id", "key", "name")
+        .order_by("name")
+    )
+
+
 def listed_choices(choices: Any) -> Iterator[tuple[Any, Any]]:
     """A widget's choices; a list of the organisation's items (ModelChoiceIterator) read with
     one plain query, not through the server-side cursor Django uses for it (on PostgreSQL:

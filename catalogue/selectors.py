@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
-from .forms import quick_selects
+from .forms import listed, quick_selects
 from .models import (
     BusinessArea,
     ChangeRecord,
@@ -80,8 +80,8 @@ class EnablerFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["owner_team"].queryset = Team.objects.for_org(organisation).order_by("name")
-        self.filters["area"].queryset = BusinessArea.objects.for_org(organisation).order_by("name")
+        self.filters["owner_team"].queryset = listed(Team, organisation)
+        self.filters["area"].queryset = listed(BusinessArea, organisation)
         self.form.fields["q"].widget = forms.TextInput(
             attrs={
                 "type": "search",
