@@ -910,6 +910,14 @@ def decisions_for_enabler(*, enabler: Enabler, limit: int = 10) -> tuple[list[De
         Decision.objects.for_org(organisation)
         .filter(enablers=enabler)
         .select_related("merge_into")
+        .only(  # what the panel shows
+            "organisation_id",
+            "key",
+            "number",
+            "title",
+            "status",
+            "merge_into__name",
+        )
         .annotate(
             change_from=Subquery(changes.values("from_classification")[:1]),
             change_to=Subquery(changes.values("to_classification")[:1]),

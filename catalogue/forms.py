@@ -534,6 +534,12 @@ class UsageForm(forms.Form):
             )
         self.order_fields([pick, "criticality"])
         self.helper = form_helper()
+        # Bootstrap's classes on the controls themselves: the enabler's page writes this
+        # form out field by field (it is never shown there with errors), not through crispy.
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 class StepForm(OrgForm):

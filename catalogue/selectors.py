@@ -141,7 +141,16 @@ def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
     return (
         EnablerUsage.objects.for_org(enabler.organisation_id)
         .filter(enabler=enabler)
-        .select_related("offering", "offering__business_area", "offering__team")
+        .select_related("offering", "offering__business_area")
+        .only(  # what a row shows, and the offering's team (who may remove it)
+            "organisation_id",
+            "criticality",
+            "offering__organisation_id",
+            "offering__key",
+            "offering__name",
+            "offering__team_id",
+            "offering__business_area__name",
+        )
         .order_by("offering__name", "pk")
     )
 
