@@ -2,7 +2,7 @@
 ``python -m assessments.benchmark.load < plan.json``.
 
 The plan, JSON on stdin: ``{"base": "http://127.0.0.1:PORT", "username", "password",
-"pages": [{"name", "path"}, ...], "rounds": 200, "clients": 4, "warmup": 2}``. It signs in
+"pages": [{"name", "path"}, ...], "rounds": 200, "clients": 4, "warmup": 2, "seed": 1}``. It signs in
 once through the login form, like a person, then ``clients`` threads, each with a keep-alive
 connection of its own and that session, take requests in turn from one list holding every
 page once per round, in order. So every page, the floor among them, is measured interleaved
@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import random
 import sys
 import threading
 import time
@@ -121,10 +122,18 @@ class Session:
         return status
 
 
-def schedule(pages: Sequence[dict[str, str]], rounds: int) -> Iterator[dict[str, str]]:
-    """Every page once per round, in the plan's order: the pages interleave."""
+def schedule(
+    pages: Sequence[dict[str, str]], rounds: int, seed: int = 1
+) -> Iterator[dict[str, str]]:
+    """Every page once per round, in an order shuffled afresh each round (the same for a
+    seed): the pages interleave, and each meets every other as a neighbour about as often.
+    In one fixed order the requests in flight together were always the same few, so the
+    heavy pages listed side by side always ran beside each other and the floor never did."""
+    shuffler = random.Random(seed)
+    order = list(pages)
     for _ in range(rounds):
-        yield from pages
+        shuffler.shuffle(order)
+        yield from order
 
 
 def run(plan: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +147,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     first.close()
     latencies: dict[str, list[float]] = {p["name"]: [] for p in pages}
     errors: dict[str, list[int]] = {p["name"]: [] for p in pages}
-    work = schedule(pages, plan["rounds"])
+    work = schedule(pages, plan["rounds"], plan.get("seed", 1))
     lock = threading.Lock()
 
     def client() -> None:

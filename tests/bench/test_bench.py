@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from assessments.benchmark.figures import targets
-from assessments.benchmark.load import percentile
+from assessments.benchmark.load import percentile, schedule
 
 RECOMPUTE_KEYS = {
     "size",
@@ -53,6 +53,18 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 def _page(name: str, ratio: float) -> dict[str, object]:
     return {"name": name, "ratio": ratio, "median_ms": ratio * 10, "floor_median_ms": 10.0}
+
+
+def test_each_round_asks_for_every_page_once_in_a_shuffled_order() -> None:
+    pages = [{"name": str(n), "path": f"/{n}/"} for n in range(10)]
+    sent = [p["name"] for p in schedule(pages, 50, seed=7)]
+    rounds = [sent[i : i + 10] for i in range(0, len(sent), 10)]
+    assert len(rounds) == 50 and all(sorted(r) == sorted(map(str, range(10))) for r in rounds)
+    assert len({tuple(r) for r in rounds}) > 40  # the order changes from round to round
+    # Each page follows each other page about equally often (no fixed neighbours).
+    after = {(a, b) for r in rounds for a, b in zip(r, r[1:], strict=False)}
+    assert len(after) == 90
+    assert sent == [p["name"] for p in schedule(pages, 50, seed=7)]  # the same for a seed
 
 
 def test_the_portfolio_may_take_six_times_the_floor_other_pages_four() -> None:

@@ -197,6 +197,7 @@ class Command(BaseCommand):
             "rounds": options["rounds"],
             "clients": options["clients"],
             "warmup": options["warmup"],
+            "seed": options["seed"],
         }
         done = subprocess.run(
             [sys.executable, "-m", "assessments.benchmark.load"],
