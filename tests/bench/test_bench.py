@@ -4,6 +4,7 @@ for. No timing is asserted: the figures are the machine's, not the code's."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -62,7 +63,7 @@ def test_each_round_asks_for_every_page_once_in_a_shuffled_order() -> None:
     assert len(rounds) == 50 and all(sorted(r) == sorted(map(str, range(10))) for r in rounds)
     assert len({tuple(r) for r in rounds}) > 40  # the order changes from round to round
     # Each page follows each other page about equally often (no fixed neighbours).
-    after = {(a, b) for r in rounds for a, b in zip(r, r[1:], strict=False)}
+    after = {pair for r in rounds for pair in itertools.pairwise(r)}
     assert len(after) == 90
     assert sent == [p["name"] for p in schedule(pages, 50, seed=7)]  # the same for a seed
 
