@@ -54,7 +54,7 @@ PINNED: dict[str, int] = {
     "home": 11,
     "enabler_list": 7,
     "enabler_list-filtered": 8,
-    "enabler_detail": 11,
+    "enabler_detail": 10,
     "offering_list": 5,
     "offering_detail": 8,
     "team_list": 5,
