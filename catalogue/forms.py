@@ -15,7 +15,6 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .models import (
@@ -433,9 +432,14 @@ class PickInput(forms.TextInput):
         return context
 
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
-        html = super().render(name, value, attrs, renderer)
+        # Django's input.html, in Python (the filter forms and the usage form have one).
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{esc(widget["value"])}"'
         options = f"{(attrs or {}).get('id') or name}-options"
-        return format_html('{}<datalist id="{}"></datalist>', html, options)
+        return mark_safe(  # every value went through esc()
+            f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{shown}'
+            f'{html_attrs(widget["attrs"])}><datalist id="{esc(options)}"></datalist>'
+        )
 
 
 class PickField(forms.Field):
@@ -503,7 +507,9 @@ def suggest_url(organisation: Organisation, kind: str, *, own: bool = False) -> 
 class UsageForm(forms.Form):
     """Add a usage; from an enabler's page pick the offering, from an offering's the enabler."""
 
-    criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.MEDIUM)
+    criticality = forms.ChoiceField(
+        choices=Criticality.choices, initial=Criticality.MEDIUM, widget=QuickSelect
+    )
 
     def __init__(
         self,
@@ -560,6 +566,8 @@ class StepForm(OrgForm):
             empty_label="---------",
             label="Offering",
         )
+        # Every touchpoint is a checkbox: read only what a checkbox shows.
+        self.fields["touchpoints"].queryset = listed(Touchpoint, organisation)  # type: ignore[attr-defined]
         self.order_fields(["name", "offering", "touchpoints"])
 
 

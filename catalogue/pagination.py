@@ -13,7 +13,18 @@ class CountingPaginator(Paginator):
     """Django's Paginator, but a page of a query set comes with the number of items in the
     same query (``COUNT(*) OVER ()``): the database finds the matching rows once instead of
     twice (a count, then the page). A number out of range, or an empty list, is handled
-    as Django does (a count, then the last page)."""
+    as Django does (a count, then the last page).
+
+    ``totals`` (name → aggregate) are figures of the whole list read the same way, found in
+    ``paginator.totals`` after ``get_page`` (an aggregate query of their own when the page
+    is out of range)."""
+
+    def __init__(
+        self, object_list: Any, per_page: int, *, totals: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(object_list, per_page)
+        self.wanted_totals = totals or {}
+        self.totals: dict[str, Any] = {}
 
     def _countable(self) -> bool:
         items = self.object_list
@@ -33,9 +44,16 @@ class CountingPaginator(Paginator):
         if wanted >= 1 and self._countable():
             bottom = (wanted - 1) * self.per_page
             items: QuerySet = self.object_list  # type: ignore[assignment]
-            counted = items.annotate(page_list_length=Window(Count("*")))
+            counted = items.annotate(
+                page_list_length=Window(Count("*")),
+                **{f"page_total_{k}": Window(v) for k, v in self.wanted_totals.items()},
+            )
             rows = list(counted[bottom : bottom + self.per_page])
             if rows:
                 self.__dict__["count"] = rows[0].page_list_length  # the cached property
+                self.totals = {k: getattr(rows[0], f"page_total_{k}") for k in self.wanted_totals}
                 return Page(rows, wanted, self)
-        return super().get_page(number)
+        page = super().get_page(number)
+        if self.wanted_totals:
+            self.totals = self.object_list.aggregate(**self.wanted_totals)  # type: ignore[attr-defined]
+        return page

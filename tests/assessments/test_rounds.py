@@ -399,7 +399,7 @@ def test_round_team_query_count_does_not_grow_with_enablers(
     target = url("round_team", q4.key, "delivery")
     client.get(target)  # warm the session
 
-    with django_assert_num_queries(10) as few:  # a page of rows with its count, and the assessed
+    with django_assert_num_queries(9) as few:  # a page of rows with the counts of the list
         small = client.get(target)
     extra = grow(cast, 15)
     for enabler in extra[:5]:

@@ -45,3 +45,20 @@ def test_an_empty_list_has_one_empty_page(cast) -> None:  # type: ignore[no-unty
 def test_a_distinct_list_is_counted_apart(teams) -> None:  # type: ignore[no-untyped-def]
     page = CountingPaginator(teams.distinct(), 10).get_page("1")
     assert page.paginator.count == 25
+
+
+@pytest.mark.parametrize("number", ["1", "3", "99"])
+def test_totals_of_the_whole_list_come_with_any_page(teams, number) -> None:  # type: ignore[no-untyped-def]
+    from django.db.models import Case, IntegerField, Sum, When
+
+    paginator = CountingPaginator(
+        teams,
+        10,
+        totals={
+            "numbered": Sum(
+                Case(When(name__startswith="Team", then=1), default=0, output_field=IntegerField())
+            )
+        },
+    )
+    paginator.get_page(number)
+    assert paginator.totals == {"numbered": 23}

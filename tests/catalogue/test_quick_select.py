@@ -82,3 +82,17 @@ def test_a_list_of_items_renders_as_django_does_in_one_plain_query(cast, value: 
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
     assert quick.count("<option") == 3
     assert ("selected" in quick) == (value in {"", "delivery", "platform"})
+
+
+@pytest.mark.parametrize("value", [None, "", "payments", 'x" onmouseover="y <&>'])
+def test_a_pick_box_renders_as_djangos_text_input_with_its_list(value) -> None:  # type: ignore[no-untyped-def]
+    from django.forms.widgets import Widget
+
+    from catalogue.forms import PickInput
+
+    widget = PickInput(suggest_url="/o/acme/suggest/enablers/", attrs={"class": "form-control"})
+    attrs = {"id": "id_enabler", "required": True}
+    ours = str(widget.render("enabler", value, attrs))
+    # Django's own template for the same widget and context.
+    theirs = Widget.render(widget, "enabler", value, attrs)
+    assert ours == f'{theirs}<datalist id="id_enabler-options"></datalist>'
