@@ -12,11 +12,6 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     if organisation is None or user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
 
-    # Read with the page's membership (assessments.apps registers it), else counted here.
-    known = getattr(getattr(request, "membership", None), "unread_notifications", None)
-    if known is not None:
-        return {"unread_notifications": known}
-
     def count() -> int:
         return selectors.unread_count(organisation=organisation, user=user)
 

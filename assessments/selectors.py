@@ -22,7 +22,6 @@ from django.db.models import (
     Sum,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue.forms import PickInput, listed, quick_selects, suggest_url
@@ -432,20 +431,6 @@ def flag_timeline(*, flag: BottleneckFlag) -> list[dict[str, Any]]:
 
 def unread_count(*, organisation: Organisation, user: Any) -> int:
     return Notification.objects.for_org(organisation).filter(recipient=user, read_at=None).count()
-
-
-def unread_for_membership() -> Any:
-    """The unread notifications of a membership's person in its organisation, as an
-    expression on a query of memberships (see catalogue.access.register_membership_figure)."""
-    unread = (
-        Notification.objects.unscoped()  # scoped by the membership's organisation below
-        .filter(organisation=OuterRef("organisation"), recipient=OuterRef("user"), read_at=None)
-        .order_by()
-        .values("organisation")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(unread), 0)
 
 
 def notifications_for(*, organisation: Organisation, user: Any) -> QuerySet:

@@ -7,8 +7,7 @@ command and API call looks things up through these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -47,27 +46,13 @@ def get_membership_for_user(
     return membership
 
 
-# Figures other apps read with the person's memberships, in the same query (name → a
-# function giving the expression, with OuterRef("organisation") and OuterRef("user")): the
-# assessments app adds the unread notifications the navigation shows, so a page need not
-# ask the database again for them.
-_membership_figures: dict[str, Callable[[], Any]] = {}
-
-
-def register_membership_figure(name: str, expression: Callable[[], Any]) -> None:
-    _membership_figures[name] = expression
-
-
 def _memberships(user: AbstractBaseUser) -> list[Membership]:
-    found = (
+    return list(
         Membership.objects.filter(user=user)
         .unscoped()  # the user's own memberships only
         .select_related("organisation", "user")
         .order_by("organisation__name", "pk")
     )
-    if _membership_figures:
-        found = found.annotate(**{name: make() for name, make in _membership_figures.items()})
-    return list(found)
 
 
 def memberships_of(

@@ -399,7 +399,7 @@ def test_round_team_query_count_does_not_grow_with_enablers(
     target = url("round_team", q4.key, "delivery")
     client.get(target)  # warm the session
 
-    with django_assert_num_queries(9) as few:  # a page of rows with the counts of the list
+    with django_assert_num_queries(10) as few:  # a page of rows with the counts of the list
         small = client.get(target)
     extra = grow(cast, 15)
     for enabler in extra[:5]:
@@ -462,7 +462,7 @@ def test_round_list_query_count_does_not_grow_with_rounds(
     client = client_for(cast.member)
     q = open_round(cast, "First")
     client.get(url("round_list"))
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(7) as few:
         client.get(url("round_list"))
     for name in ("Second", "Third", "Fourth"):
         services.round_close(assessment_round=q, actor=cast.leader.user)

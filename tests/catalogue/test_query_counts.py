@@ -51,21 +51,21 @@ PAGES: dict[str, tuple[str, list[str], str]] = {
 
 # Observed on the cast world; includes the session and user lookups of every request.
 PINNED: dict[str, int] = {
-    "home": 11,
-    "enabler_list": 7,
-    "enabler_list-filtered": 8,
-    "enabler_detail": 10,
-    "offering_list": 5,
-    "offering_detail": 8,
-    "team_list": 5,
-    "team_detail": 11,
-    "journey_list": 5,
-    "journey_detail": 8,
-    "area_list": 5,
-    "area_detail": 6,
-    "touchpoint_list": 5,
-    "touchpoint_detail": 5,
-    "member_list": 7,
+    "home": 12,
+    "enabler_list": 8,
+    "enabler_list-filtered": 9,
+    "enabler_detail": 11,
+    "offering_list": 6,
+    "offering_detail": 9,
+    "team_list": 6,
+    "team_detail": 12,
+    "journey_list": 6,
+    "journey_detail": 9,
+    "area_list": 6,
+    "area_detail": 7,
+    "touchpoint_list": 6,
+    "touchpoint_detail": 6,
+    "member_list": 8,
 }
 
 
