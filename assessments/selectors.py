@@ -395,6 +395,24 @@ def flags_for_list(*, organisation: Organisation, data: Any = None) -> tuple[Fla
     return flags, flags.qs
 
 
+FLAG_ROW_FIELDS = (
+    "organisation_id",
+    "key",
+    "summary",
+    "severity",
+    "status",
+    "raised_at",
+    "resolved_at",
+)
+
+
+def flag_rows(flags: QuerySet[BottleneckFlag], *items: str) -> QuerySet[BottleneckFlag]:
+    """``flags`` as a list's rows show them: their own short fields and the key and name of
+    each of ``items`` (team, enabler, offering), not every column of the flag and of each."""
+    named = (f"{item}__{field}" for item in items for field in ("organisation_id", "key", "name"))
+    return flags.select_related(None).select_related(*items).only(*FLAG_ROW_FIELDS, *named)
+
+
 def flag_counts(*, organisation: Organisation, **fixed: Any) -> dict[str, int]:
     """How many flags per status (one query)."""
     counts = dict(
@@ -685,19 +703,7 @@ def flags_for_panel(
     flags = BottleneckFlag.objects.for_org(organisation).filter(**fixed)
     if counting:
         flags = flags.filter(status__in=COUNTING)
-    rows = list(
-        flags.select_related("team", "enabler")
-        .only(  # what a panel's row shows
-            "organisation_id",
-            "key",
-            "summary",
-            "severity",
-            "status",
-            "raised_at",
-            *(f"{item}__{field}" for item in ("team", "enabler") for field in ("key", "name")),
-        )
-        .order_by("-raised_at", "-id")[: limit + 1]
-    )
+    rows = list(flag_rows(flags, "team", "enabler").order_by("-raised_at", "-id")[: limit + 1])
     return rows[:limit], len(rows) > limit
 
 

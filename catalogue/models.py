@@ -164,10 +164,7 @@ def keyed_url(view_name: str, slug: str, key: str | int) -> str:
     once per organisation: a list page links every row, and reverse() for each link was a
     good share of the page's time."""
     number = isinstance(key, int) and not isinstance(key, bool)
-    if isinstance(key, int) and not isinstance(key, bool):
-        fits = key >= 0
-    else:
-        fits = isinstance(key, str) and bool(_SLUG.fullmatch(key))
+    fits = key >= 0 if number else isinstance(key, str) and bool(_SLUG.fullmatch(key))  # type: ignore[operator]
     if not fits:
         return reverse(view_name, args=[slug, key])  # raises NoReverseMatch, as before
     before, after = _around_key(view_name, slug, number, get_script_prefix(), get_urlconf())

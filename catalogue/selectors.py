@@ -135,6 +135,23 @@ def enablers_for_list(*, organisation: Organisation) -> QuerySet[Enabler]:
     )
 
 
+def enabler_rows(enablers: QuerySet[Enabler]) -> QuerySet[Enabler]:
+    """The list's rows: what a row shows of each enabler and its owning team, not every
+    column (the description, the search text)."""
+    return enablers.only(
+        "organisation_id",
+        "key",
+        "name",
+        "kind",
+        "capability",
+        "classification",
+        "lifecycle",
+        "owner_team__organisation_id",
+        "owner_team__key",
+        "owner_team__name",
+    )
+
+
 def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
     """The offerings that use the enabler, by name; not evaluated, so the page can take a
     page of them (a common platform is used by hundreds)."""

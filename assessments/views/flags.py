@@ -67,29 +67,13 @@ def _flag_queryset() -> QuerySet[BottleneckFlag]:
 
 # --- the list ---------------------------------------------------------------------------------
 
-ITEM_FIELDS = ("organisation_id", "key", "name")
-LIST_FIELDS = (
-    "organisation_id",
-    "key",
-    "summary",
-    "severity",
-    "status",
-    "raised_at",
-    "resolved_at",
-    *(f"{item}__{field}" for item in ("team", "enabler", "offering") for field in ITEM_FIELDS),
-)
-
 
 @org_view()
 def flag_list(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     filterset, flags = selectors.flags_for_list(organisation=organisation, data=request.GET or None)
-    # What the rows show, not every column of the flag and the four items it names.
-    shown = (
-        flags.select_related(None).select_related("team", "enabler", "offering").only(*LIST_FIELDS)
-    )
-    page = paginate(request, shown)
+    page = paginate(request, selectors.flag_rows(flags, "team", "enabler", "offering"))
     now = timezone.now()
     for flag in page.object_list:
         flag.open_for_text = duration_words(flag.open_for(now))  # type: ignore[attr-defined]

@@ -32,19 +32,7 @@ def enabler_list(request: HttpRequest) -> HttpResponse:
     )
     # A search or an area looks through every enabler (or usage): count with the page.
     searched = bool(request.GET.get("q", "").strip() or request.GET.get("area"))
-    shown = filterset.qs.only(  # what the rows show
-        "organisation_id",
-        "key",
-        "name",
-        "kind",
-        "capability",
-        "classification",
-        "lifecycle",
-        "owner_team__organisation_id",
-        "owner_team__key",
-        "owner_team__name",
-    )
-    page = paginate(request, shown, count_with_page=searched)
+    page = paginate(request, selectors.enabler_rows(filterset.qs), count_with_page=searched)
     query = request.GET.copy()
     query.pop("page", None)
     return render_page(

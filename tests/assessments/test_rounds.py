@@ -480,3 +480,36 @@ def test_a_round_named_new_gets_a_key_its_page_can_use(cast: Cast) -> None:
     assert assessment_round.key == "new-2"
     page = client_for(cast.viewer).get(assessment_round.get_absolute_url())
     assert page.status_code == 200 and "<h1" in page.content.decode()
+
+
+@pytest.mark.parametrize("number", [1, 2, 99])
+def test_the_page_counts_the_assessed_as_the_row_save_does(
+    cast: Cast, q4: Any, number: int
+) -> None:
+    """The to-do page reads "n of m assessed" with its rows; saving one row counts it on its
+    own (team_todo_assessed). Both give the same figure, on any page, in range or not."""
+    from assessments.selectors import team_todo_assessed, team_todo_page
+
+    extra = grow(cast, 15)
+    theirs = f.OfferingFactory(organisation=cast.world.org, team=cast.world.platform)
+    for enabler in extra[:4]:  # on both teams' lists
+        m.EnablerUsage.objects.create(organisation=cast.world.org, enabler=enabler, offering=theirs)
+        for team in (cast.world.delivery, cast.world.platform):
+            services.assessment_save(
+                assessment_round=q4,
+                team=team,
+                enabler=enabler,
+                fit=4,
+                pace=1,
+                preferred="common",
+                comment="",
+                actor=cast.leader.user,
+            )
+    page = team_todo_page(
+        organisation=cast.world.org, assessment_round=q4, team=cast.world.delivery, number=number
+    )
+    alone = team_todo_assessed(
+        organisation=cast.world.org, assessment_round=q4, team=cast.world.delivery
+    )
+    assert page.assessed == alone == 4  # the platform team's assessments are not delivery's
+    assert page.total == 16
