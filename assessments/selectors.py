@@ -9,21 +9,19 @@ import django_filters
 from django import forms
 from django.core.paginator import Page
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    IntegerField,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    When,
 )
 from django.utils import timezone
 
+from catalogue.expressions import ValuesOf
 from catalogue.forms import PickInput, listed, quick_selects, suggest_url
 from catalogue.models import (
     BusinessArea,
@@ -158,28 +156,32 @@ def _todo_rows(
     organisation: Organisation,
     assessment_round: AssessmentRound,
     team: Team,
-    enablers: list[Enabler],
-) -> list[TodoRow]:
-    """The given enablers as to-do rows: two queries, however many rows."""
-    ids = [e.pk for e in enablers]
-    offerings_of: dict[int, list[str]] = {}
-    for enabler_id, offering_name in (
+    enablers: QuerySet[Enabler],
+) -> QuerySet[Enabler]:
+    """``enablers`` as to-do rows, in the same query: each with ``offering_names`` (the
+    team's offerings using it, by name) and ``team_assessment`` (the team's assessment of it
+    in the round, an attribute only where there is one)."""
+    offering_names = (
         EnablerUsage.objects.for_org(organisation)
-        .filter(offering__team=team, enabler_id__in=ids)
+        .filter(offering__team=team, enabler=OuterRef("pk"))
         .order_by("offering__name")
-        .values_list("enabler_id", "offering__name")
-    ):
-        offerings_of.setdefault(enabler_id, []).append(offering_name)
-    assessments = {
-        a.enabler_id: a
-        for a in Assessment.objects.for_org(organisation).filter(
-            round=assessment_round, team=team, enabler_id__in=ids
-        )
-    }
-    return [
-        TodoRow(enabler=e, offerings=offerings_of.get(e.pk, []), assessment=assessments.get(e.pk))
-        for e in enablers
-    ]
+        .values_list("offering__name")
+    )
+    return enablers.annotate(
+        offering_names=ValuesOf(offering_names),
+        team_assessment=FilteredRelation(
+            "assessments",
+            condition=Q(assessments__round=assessment_round, assessments__team=team),
+        ),
+    ).select_related("team_assessment")  # type: ignore[misc]  # a FilteredRelation
+
+
+def _todo_row(enabler: Enabler) -> TodoRow:
+    return TodoRow(
+        enabler=enabler,
+        offerings=enabler.offering_names,  # type: ignore[attr-defined]
+        assessment=getattr(enabler, "team_assessment", None),
+    )
 
 
 @dataclass
@@ -201,8 +203,9 @@ def team_todo_page(
     per_page: int = TODO_PAGE_SIZE,
 ) -> TodoPage:
     """A page of the team's to-do list (``number`` as in the query string; out of range
-    gives the last page). Three queries whatever the size: the page's enablers with the
-    list's length and how many of it are assessed, their offerings, their assessments."""
+    gives the last page). One query whatever the size: the page's enablers, each with its
+    offerings and the team's assessment, and the list's length and how many of it are
+    assessed."""
     enablers = team_todo_enablers(organisation=organisation, team=team).only(
         # what a row shows
         "organisation_id",
@@ -212,28 +215,23 @@ def team_todo_page(
         "owner_team__key",
         "owner_team__name",
     )
-    # How many of the whole list the team has assessed, read with the page.
-    assessed = Exists(
-        Assessment.objects.for_org(organisation).filter(
-            round=assessment_round, team=team, enabler=OuterRef("pk")
-        )
+    rows = _todo_rows(
+        organisation=organisation, assessment_round=assessment_round, team=team, enablers=enablers
     )
     paginator = CountingPaginator(
-        enablers,
+        rows,
         per_page,
         totals={
-            "assessed": Sum(Case(When(assessed, then=1), default=0, output_field=IntegerField()))
+            # how many of the whole list the team has assessed
+            "assessed": Count("team_assessment")
         },
     )
     page = paginator.get_page(number)
-    rows = _todo_rows(
-        organisation=organisation,
-        assessment_round=assessment_round,
-        team=team,
-        enablers=list(page.object_list),
-    )
     return TodoPage(
-        page=page, rows=rows, assessed=paginator.totals["assessed"] or 0, total=paginator.count
+        page=page,
+        rows=[_todo_row(e) for e in page.object_list],
+        assessed=paginator.totals["assessed"] or 0,
+        total=paginator.count,
     )
 
 
@@ -256,12 +254,13 @@ def team_todo_row(
     *, organisation: Organisation, assessment_round: AssessmentRound, team: Team, enabler: Enabler
 ) -> TodoRow | None:
     """The row of ``enabler`` on the team's list, or None when it is not on it."""
-    found = list(team_todo_enablers(organisation=organisation, team=team).filter(pk=enabler.pk))
-    if not found:
-        return None
-    return _todo_rows(
-        organisation=organisation, assessment_round=assessment_round, team=team, enablers=found
-    )[0]
+    found = _todo_rows(
+        organisation=organisation,
+        assessment_round=assessment_round,
+        team=team,
+        enablers=team_todo_enablers(organisation=organisation, team=team).filter(pk=enabler.pk),
+    ).first()
+    return None if found is None else _todo_row(found)
 
 
 def team_todo_page_of(

@@ -316,7 +316,8 @@ def _team_page(
             "assessed": todo.assessed,
             "total": todo.total,
             "editable": editable,
-            "in_team": team.pk in team_ids(membership),
+            # Shown only to those who may not edit: read only then.
+            "in_team": lambda: team.pk in team_ids(membership),
             "crumbs": _round_crumbs(request, assessment_round, (team.name, "")),
         },
         status=status,

@@ -399,7 +399,8 @@ def test_round_team_query_count_does_not_grow_with_enablers(
     target = url("round_team", q4.key, "delivery")
     client.get(target)  # warm the session
 
-    with django_assert_num_queries(10) as few:  # a page of rows with the counts of the list
+    with django_assert_num_queries(8) as few:  # a page of rows, each with its offerings and
+        # assessment, and the counts of the list, in one query
         small = client.get(target)
     extra = grow(cast, 15)
     for enabler in extra[:5]:
@@ -513,3 +514,59 @@ def test_the_page_counts_the_assessed_as_the_row_save_does(
     )
     assert page.assessed == alone == 4  # the platform team's assessments are not delivery's
     assert page.total == 16
+
+
+def test_each_row_carries_its_own_offerings_and_the_teams_assessment_in_this_round(
+    cast: Cast,
+) -> None:
+    """The rows come with their offerings and assessment in the page's query: each row shows
+    only the team's offerings that use it (by name) and the team's assessment in this round,
+    never another team's or an earlier round's."""
+    from assessments.selectors import team_todo_page, team_todo_row
+
+    org = cast.world.org
+    earlier = open_round(cast, "2026 Q3")
+    first, second = grow(cast, 2)
+    zeta = f.OfferingFactory(organisation=org, team=cast.world.delivery, name="Zeta shop")
+    alpha = f.OfferingFactory(organisation=org, team=cast.world.delivery, name="Alpha shop")
+    theirs = f.OfferingFactory(organisation=org, team=cast.world.platform, name="Their shop")
+    for offering in (zeta, alpha, theirs):
+        m.EnablerUsage.objects.create(organisation=org, enabler=first, offering=offering)
+    m.EnablerUsage.objects.create(organisation=org, enabler=second, offering=theirs)
+
+    def save(assessment_round: AssessmentRound, team: m.Team, enabler: Any, fit: int) -> None:
+        services.assessment_save(
+            assessment_round=assessment_round,
+            team=team,
+            enabler=enabler,
+            fit=fit,
+            pace=1,
+            preferred="common",
+            comment=f"fit {fit}",
+            actor=cast.leader.user,
+        )
+
+    save(earlier, cast.world.delivery, second, 1)  # an earlier round
+    services.round_close(assessment_round=earlier, actor=cast.leader.user)
+    now = open_round(cast, "2026 Q4")
+    save(now, cast.world.delivery, first, 4)
+    save(now, cast.world.platform, first, 2)  # another team's view of the same enabler
+    save(now, cast.world.platform, second, 5)
+
+    page = team_todo_page(organisation=org, assessment_round=now, team=cast.world.delivery)
+    rows = {row.enabler.pk: row for row in page.rows}
+    assert rows[first.pk].offerings[0] == "Alpha shop"
+    assert "Zeta shop" in rows[first.pk].offerings and "Their shop" not in rows[first.pk].offerings
+    assert rows[first.pk].offerings == sorted(rows[first.pk].offerings)
+    assert rows[first.pk].assessment is not None and rows[first.pk].assessment.fit == 4
+    assert rows[second.pk].assessment is None  # only an earlier round's, and another team's
+    assert rows[cast.world.payments.pk].assessment is None
+    assert page.assessed == 1
+
+    alone = team_todo_row(
+        organisation=org, assessment_round=now, team=cast.world.delivery, enabler=first
+    )
+    assert alone is not None and alone.offerings == rows[first.pk].offerings
+    assert alone.assessment is not None and alone.assessment.comment == "fit 4"
+    text = client_for(cast.member).get(url("round_team", now.key, "delivery")).content.decode()
+    assert "Alpha shop" in text and "Their shop" not in text
