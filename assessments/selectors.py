@@ -22,7 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from catalogue.expressions import ValuesOf
-from catalogue.forms import PickInput, listed, quick_selects, suggest_url
+from catalogue.forms import PickInput, quick_selects, suggest_url
 from catalogue.models import (
     BusinessArea,
     Enabler,
@@ -36,6 +36,7 @@ from catalogue.models import (
 from catalogue.pagination import CountingPaginator
 from catalogue.permissions import can
 from catalogue.permissions import team_ids as member_team_ids
+from catalogue.selectors import ListedFilter, listed_filters
 
 from .balance import Thresholds, compute, report_to_dict
 from .loader import load_balance_input
@@ -323,14 +324,14 @@ def _filter_by_enabler(
 class FlagFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices, empty_label="Any status")
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
-    team = django_filters.ModelChoiceFilter(
+    team = ListedFilter(
         queryset=Team.objects.none(),
         label="Raised by team",
         empty_label="Any team",
         to_field_name="key",
     )
     enabler = enabler_text_filter()
-    area = django_filters.ModelChoiceFilter(
+    area = ListedFilter(
         queryset=BusinessArea.objects.none(),
         label="Business area",
         method="in_area",
@@ -340,7 +341,7 @@ class FlagFilter(django_filters.FilterSet):
     )
     # Set by links from catalogue pages, not shown in the form: the flags on the enablers a
     # team owns (?owner=<team>), and those raised on one offering (?offering=<key>).
-    owner = django_filters.ModelChoiceFilter(
+    owner = ListedFilter(
         queryset=Team.objects.none(),
         field_name="enabler__owner_team",
         to_field_name="key",
@@ -357,9 +358,7 @@ class FlagFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.filters["team"].queryset = listed(Team, organisation)
-        self.filters["area"].queryset = listed(BusinessArea, organisation)
-        self.filters["owner"].queryset = listed(Team, organisation)
+        listed_filters(self, organisation, team=Team, area=BusinessArea, owner=Team)
         self.filters["offering"].queryset = Offering.objects.for_org(organisation)
         for field in self.form.fields.values():
             if not field.widget.is_hidden:
@@ -785,7 +784,7 @@ class DecisionFilter(django_filters.FilterSet):
         method="search", label="Search", help_text="Words in the title, context or decision."
     )
     status = django_filters.ChoiceFilter(choices=DecisionStatus.choices, empty_label="Any status")
-    area = django_filters.ModelChoiceFilter(
+    area = ListedFilter(
         queryset=BusinessArea.objects.none(),
         label="Business area",
         method="in_area",
@@ -808,7 +807,7 @@ class DecisionFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.filters["area"].queryset = listed(BusinessArea, organisation)
+        listed_filters(self, organisation, area=BusinessArea)
         for name, field in self.form.fields.items():
             if name == "review_due":
                 field.widget.attrs["class"] = "form-check-input"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -328,6 +328,87 @@ def listed(model: type[Keyed], organisation: Organisation) -> QuerySet:
         .only("id", "organisation_id", "key", "name")
         .order_by("name")
     )
+
+
+class ItemLists:
+    """The organisation's short lists a page's filters choose from (its teams, its areas),
+    read together in one query when the first of them is needed, each by name. Items carry
+    only what a list shows and a choice needs (id, key, name); the rest is deferred."""
+
+    FIELDS = ("id", "organisation_id", "key", "name")
+
+    def __init__(self, organisation: Organisation, *models: type[Keyed]) -> None:
+        self.organisation = organisation
+        self.models = models
+        self._lists: dict[type[Keyed], list[Keyed]] | None = None
+
+    def of(self, model: type[Keyed]) -> list[Keyed]:
+        if self._lists is None:
+            self._lists = self._read()
+        return self._lists[model]
+
+    def _read(self) -> dict[type[Keyed], list[Keyed]]:
+        parts = [
+            model.objects.for_org(self.organisation)  # type: ignore[attr-defined]
+            .annotate(list_number=Value(number))
+            .values_list("list_number", *self.FIELDS)
+            .order_by()  # the whole is ordered, not its parts
+            for number, model in enumerate(self.models)
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        # from_db takes the values in the model's own field order.
+        orders = [
+            [
+                self.FIELDS.index(field.attname)
+                for field in model._meta.concrete_fields
+                if field.attname in self.FIELDS
+            ]
+            for model in self.models
+        ]
+        lists: dict[type[Keyed], list[Keyed]] = {model: [] for model in self.models}
+        for number, *values in rows.order_by("list_number", "name"):
+            model = self.models[number]
+            in_order = [values[i] for i in orders[number]]
+            lists[model].append(model.from_db(rows.db, self.FIELDS, in_order))
+        return lists
+
+
+class ListedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField choosing from a list read once (``items``, usually an ItemLists'
+    list): its options and the check of a submitted value both come from that list, not a
+    query each."""
+
+    def __init__(self, *args: Any, items: Callable[[], list[Keyed]], **kwargs: Any) -> None:
+        self.items = items
+        super().__init__(*args, **kwargs)
+
+    def _options(self) -> list[tuple[Any, Any]]:
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        return empty + [
+            (self.prepare_value(item), self.label_from_instance(item)) for item in self.items()
+        ]
+
+    @property  # type: ignore[override]
+    def choices(self) -> Callable[[], list[tuple[Any, Any]]]:
+        return self._options  # called when the options are shown, not before
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        raise TypeError("A ListedChoiceField's options come from its items")
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        name = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):  # type: ignore[union-attr]
+            value = getattr(value, name)
+        text = str(value)
+        for item in self.items():
+            if str(getattr(item, name)) == text:
+                return item
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
 
 
 def listed_choices(choices: Any) -> Iterator[tuple[Any, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import django_filters
@@ -10,7 +11,7 @@ from django import forms
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
-from .forms import listed, quick_selects
+from .forms import ItemLists, ListedChoiceField, listed, quick_selects
 from .models import (
     BusinessArea,
     ChangeRecord,
@@ -52,6 +53,24 @@ def recent_changes(*, organisation: Organisation, limit: int = 12) -> list[Chang
     )
 
 
+class ListedFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter whose list is read with the form's other lists (``listed_filters``)."""
+
+    field_class = ListedChoiceField
+
+
+def listed_filters(
+    filterset: django_filters.FilterSet, organisation: Organisation, **models: type[Keyed]
+) -> None:
+    """Give the filter set's ListedFilters (filter name: model) the organisation's items to
+    choose from, every list read in one query, once, when the form is first shown or read."""
+    lists = ItemLists(organisation, *dict.fromkeys(models.values()))
+    for name, model in models.items():
+        listed_filter = filterset.filters[name]
+        listed_filter.queryset = listed(model, organisation)
+        listed_filter.extra["items"] = partial(lists.of, model)
+
+
 class EnablerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     kind = django_filters.ChoiceFilter(choices=EnablerKind.choices, empty_label="Any kind")
@@ -59,13 +78,13 @@ class EnablerFilter(django_filters.FilterSet):
         choices=Classification.choices, empty_label="Any classification"
     )
     lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
-    owner_team = django_filters.ModelChoiceFilter(
+    owner_team = ListedFilter(
         queryset=Team.objects.none(),
         label="Owning team",
         empty_label="Any team",
         to_field_name="key",
     )
-    area = django_filters.ModelChoiceFilter(
+    area = ListedFilter(
         queryset=BusinessArea.objects.none(),
         label="Business area",
         method="used_in_area",
@@ -80,8 +99,7 @@ class EnablerFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["owner_team"].queryset = listed(Team, organisation)
-        self.filters["area"].queryset = listed(BusinessArea, organisation)
+        listed_filters(self, organisation, owner_team=Team, area=BusinessArea)
         self.form.fields["q"].widget = forms.TextInput(
             attrs={
                 "type": "search",

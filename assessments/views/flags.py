@@ -73,7 +73,12 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     filterset, flags = selectors.flags_for_list(organisation=organisation, data=request.GET or None)
-    page = paginate(request, selectors.flag_rows(flags, "team", "enabler", "offering"))
+    counts = selectors.flag_counts(organisation=organisation)
+    page = paginate(
+        request,
+        selectors.flag_rows(flags, "team", "enabler", "offering"),
+        count=_listed_count(request, counts),
+    )
     now = timezone.now()
     for flag in page.object_list:
         flag.open_for_text = duration_words(flag.open_for(now))  # type: ignore[attr-defined]
@@ -90,7 +95,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "owner": filterset.narrowed_to("owner"),
             "offering": filterset.narrowed_to("offering"),
-            "counts": _status_counts(organisation, list_url),
+            "counts": _status_counts(counts, list_url),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "can_raise": can_raise(membership),
             "crumbs": org_crumbs(request, ("Flags", "")),
@@ -99,8 +104,18 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _status_counts(organisation: Organisation, list_url: str) -> list[dict[str, Any]]:
-    counts = selectors.flag_counts(organisation=organisation)
+def _listed_count(request: HttpRequest, counts: dict[str, int]) -> int | None:
+    """How many flags the list holds, where the counts per status tell: all of them, or
+    those of one status; None (count them) when other filters narrow the list."""
+    asked = {name for name, value in request.GET.items() if value and name != "page"}
+    if not asked:
+        return sum(counts.values())
+    if asked == {"status"} and request.GET["status"] in counts:
+        return counts[request.GET["status"]]
+    return None
+
+
+def _status_counts(counts: dict[str, int], list_url: str) -> list[dict[str, Any]]:
     return [
         {
             "status": status,

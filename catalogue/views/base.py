@@ -63,13 +63,21 @@ def render_page(
 
 
 def paginate(
-    request: HttpRequest, items: Any, per_page: int = 25, *, count_with_page: bool = False
+    request: HttpRequest,
+    items: Any,
+    per_page: int = 25,
+    *,
+    count_with_page: bool = False,
+    count: int | None = None,
 ) -> Page:
     """A page of ``items`` (?page=). ``count_with_page``: the number of items comes with the
     page in one query, which pays where finding the items is the costly part (a search, a
-    filter through usages); a plain list read in index order is quicker counted apart."""
-    paginator = CountingPaginator if count_with_page else Paginator
-    return paginator(items, per_page).get_page(request.GET.get("page"))
+    filter through usages); a plain list read in index order is quicker counted apart.
+    ``count``: the number of items, where the page has worked it out already."""
+    paginator = (CountingPaginator if count_with_page else Paginator)(items, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached property
+    return paginator.get_page(request.GET.get("page"))
 
 
 def form_data(request: HttpRequest) -> Any:

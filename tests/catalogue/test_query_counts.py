@@ -52,8 +52,8 @@ PAGES: dict[str, tuple[str, list[str], str]] = {
 # Observed on the cast world; includes the session and user lookups of every request.
 PINNED: dict[str, int] = {
     "home": 12,
-    "enabler_list": 8,
-    "enabler_list-filtered": 9,
+    "enabler_list": 7,  # the team and area lists in one query
+    "enabler_list-filtered": 6,  # and the chosen team and area checked against them
     "enabler_detail": 11,
     "offering_list": 6,
     "offering_detail": 9,
