@@ -162,11 +162,13 @@ def _todo_rows(
     """``enablers`` as to-do rows, in the same query: each with ``offering_names`` (the
     team's offerings using it, by name) and ``team_assessment`` (the team's assessment of it
     in the round, an attribute only where there is one)."""
+    # From the team's few offerings, each checked for a usage of the row's enabler (the
+    # pair is indexed), rather than from the enabler's many usages.
     offering_names = (
-        EnablerUsage.objects.for_org(organisation)
-        .filter(offering__team=team, enabler=OuterRef("pk"))
-        .order_by("offering__name")
-        .values_list("offering__name")
+        Offering.objects.for_org(organisation)
+        .filter(team=team, usages__enabler=OuterRef("pk"))
+        .order_by("name")
+        .values_list("name")
     )
     return enablers.annotate(
         offering_names=ValuesOf(offering_names),

@@ -278,6 +278,9 @@ class Offering(Keyed):
 
     class Meta(Keyed.Meta):
         constraints = keyed_constraints("offering")
+        # Lists by name (the offering list, the pick list of the usage and step forms)
+        # read in index order and stop after a page.
+        indexes = [models.Index(fields=["organisation", "name"])]
 
 
 class Touchpoint(Keyed):
