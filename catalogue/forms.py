@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -523,10 +523,18 @@ class PickInput(forms.TextInput):
         )
 
 
+def beyond_a_list(items: QuerySet) -> Exists:
+    """Whether ``items`` are more than a pick list shows (PICK_LIST_LIMIT): an expression to
+    annotate a query the page makes anyway, so it learns this without a query of its own
+    (PickField's ``listed``)."""
+    return Exists(items.order_by().values("pk")[PICK_LIST_LIMIT : PICK_LIST_LIMIT + 1])
+
+
 class PickField(forms.Field):
     """One item of ``items`` (scoped to the organisation): a list while there are at most
     ``PICK_LIST_LIMIT``, else a text box taking its key or name. Choosing costs one query
-    either way, so a page's count does not change with the size."""
+    either way, so a page's count does not change with the size. ``listed``: whether it is
+    a list, where the page knows already (``beyond_a_list``); a text box then costs none."""
 
     default_error_messages = {
         # Django's own words while it is a list (as a ModelChoiceField says them).
@@ -537,12 +545,23 @@ class PickField(forms.Field):
     }
 
     def __init__(
-        self, *, items: QuerySet, kind: str, suggest_url: str, empty_label: str, **kwargs: Any
+        self,
+        *,
+        items: QuerySet,
+        kind: str,
+        suggest_url: str,
+        empty_label: str,
+        listed: bool | None = None,
+        **kwargs: Any,
     ) -> None:
         self.items = items
         self.kind = kind
-        choices = list(items.order_by("name").values_list("key", "name")[: PICK_LIST_LIMIT + 1])
-        self.listed = len(choices) <= PICK_LIST_LIMIT
+        choices = (
+            list(items.order_by("name").values_list("key", "name")[: PICK_LIST_LIMIT + 1])
+            if listed is not False
+            else []
+        )
+        self.listed = listed is not False and len(choices) <= PICK_LIST_LIMIT
         widget: forms.Widget = (
             forms.Select(choices=[("", empty_label), *choices])
             if self.listed
@@ -585,8 +604,17 @@ def suggest_url(organisation: Organisation, kind: str, *, own: bool = False) -> 
     return f"{url}?scope=own" if own else url
 
 
+def pickable_offerings(organisation: Organisation, membership: Membership) -> QuerySet:
+    """The offerings the member may add a usage to: any for leadership, else their teams'."""
+    offerings = Offering.objects.for_org(organisation)
+    if can(membership, "structure.edit"):
+        return offerings
+    return offerings.filter(team_id__in=team_ids(membership))
+
+
 class UsageForm(forms.Form):
-    """Add a usage; from an enabler's page pick the offering, from an offering's the enabler."""
+    """Add a usage; from an enabler's page pick the offering, from an offering's the enabler.
+    ``listed``: whether the pick is a list, where the page knows (PickField)."""
 
     criticality = forms.ChoiceField(
         choices=Criticality.choices, initial=Criticality.MEDIUM, widget=QuickSelect
@@ -598,19 +626,18 @@ class UsageForm(forms.Form):
         organisation: Organisation,
         membership: Membership,
         pick: str,
+        listed: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if pick == "offering":
-            offerings = Offering.objects.for_org(organisation)
             own = not can(membership, "structure.edit")
-            if own:
-                offerings = offerings.filter(team_id__in=team_ids(membership))
             self.fields["offering"] = PickField(
-                items=offerings,
+                items=pickable_offerings(organisation, membership),
                 kind="offering",
                 suggest_url=suggest_url(organisation, "offering", own=own),
                 empty_label="Choose an offering",
+                listed=listed,
             )
         else:
             self.fields["enabler"] = PickField(
@@ -618,6 +645,7 @@ class UsageForm(forms.Form):
                 kind="enabler",
                 suggest_url=suggest_url(organisation, "enabler"),
                 empty_label="Choose an enabler",
+                listed=listed,
             )
         self.order_fields([pick, "criticality"])
         self.helper = form_helper()
@@ -637,7 +665,13 @@ class StepForm(OrgForm):
         widgets = {"touchpoints": forms.CheckboxSelectMultiple}
         help_texts = {"touchpoints": "The shared points of interaction this step passes."}
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisation: Organisation,
+        offerings_listed: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, organisation=organisation, **kwargs)
         # Any offering of the organisation, listed or typed (see PickField).
         self.fields["offering"] = PickField(
@@ -646,6 +680,7 @@ class StepForm(OrgForm):
             suggest_url=suggest_url(organisation, "offering"),
             empty_label="---------",
             label="Offering",
+            listed=offerings_listed,
         )
         # Every touchpoint is a checkbox: read only what a checkbox shows.
         self.fields["touchpoints"].queryset = listed(Touchpoint, organisation)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user
-from ..forms import StepForm, TeamMemberAddForm, UsageForm, VersionField
+from ..forms import StepForm, TeamMemberAddForm, UsageForm, VersionField, beyond_a_list
 from ..models import (
     BusinessArea,
     Enabler,
@@ -189,13 +189,30 @@ def _journey_context(request: HttpRequest, journey: Journey, form: StepForm | No
         "crumbs": kind_crumbs(request, KINDS["journey"], journey),
         "steps": selectors.journey_steps(journey=journey),
         "can_edit": can_edit,
-        "step_form": form or (StepForm(organisation=journey.organisation) if can_edit else None),
+        "step_form": form
+        or (
+            StepForm(
+                organisation=journey.organisation,
+                # Known where the journey was read with it (journey_detail).
+                offerings_listed=None
+                if getattr(journey, "offerings_beyond_list", None) is None
+                else not journey.offerings_beyond_list,  # type: ignore[attr-defined]
+            )
+            if can_edit
+            else None
+        ),
     }
 
 
 @org_view()
 def journey_detail(request: HttpRequest, key: str) -> HttpResponse:
-    journey = get_keyed_for_user(request.membership, Journey, key)  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    journeys = Journey.objects.all()
+    if can(membership, "structure.edit"):  # the step form: can it list every offering?
+        journeys = journeys.annotate(
+            offerings_beyond_list=beyond_a_list(Offering.objects.for_org(membership.organisation))
+        )
+    journey = get_object_for_user(membership, journeys, key=key)
     return render_page(request, "catalogue/journey_detail.html", _journey_context(request, journey))
 
 

@@ -10,7 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors, services
 from ..access import get_keyed_for_user, get_object_for_user, require
-from ..forms import EnablerFieldForm, EnablerForm, UsageForm, find_keyed
+from ..forms import (
+    EnablerFieldForm,
+    EnablerForm,
+    UsageForm,
+    beyond_a_list,
+    find_keyed,
+    pickable_offerings,
+)
 from ..models import Classification, Enabler, EnablerUsage, Lifecycle, Offering, keyed_url
 from ..panels import panels_for
 from ..permissions import can, team_ids
@@ -84,7 +91,18 @@ FIELD_CHOICES = {
 @org_view()
 def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    enabler = get_object_for_user(membership, Enabler.objects.select_related("owner_team"), key=key)
+    # Leadership picks any offering; team members pick among their own teams' offerings.
+    can_use = can(membership, "structure.edit") or (
+        membership.has_role("team_member") and bool(team_ids(membership))
+    )
+    enablers = Enabler.objects.select_related("owner_team")
+    if can_use:  # whether the offerings are too many to list comes with the enabler
+        enablers = enablers.annotate(
+            offerings_beyond_list=beyond_a_list(
+                pickable_offerings(membership.organisation, membership)
+            )
+        )
+    enabler = get_object_for_user(membership, enablers, key=key)
     can_edit = can(membership, "enabler.edit", enabler)
     # The usages are sorted by offering name, so all are read anyway: count with the page.
     usages = paginate(request, selectors.enabler_usages(enabler=enabler), count_with_page=True)
@@ -95,10 +113,6 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             if can_remove
             else ""
         )
-    # Leadership picks any offering; team members pick among their own teams' offerings.
-    can_use = can(membership, "structure.edit") or (
-        membership.has_role("team_member") and bool(team_ids(membership))
-    )
     return render_page(
         request,
         "catalogue/enabler_detail.html",
@@ -112,7 +126,10 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
             "can_delete": can(membership, "catalogue.delete"),
             "panels": panels_for("enabler", request, enabler),
             "usage_form": UsageForm(
-                organisation=enabler.organisation, membership=membership, pick="offering"
+                organisation=enabler.organisation,
+                membership=membership,
+                pick="offering",
+                listed=not enabler.offerings_beyond_list,  # type: ignore[attr-defined]
             )
             if can_use
             else None,

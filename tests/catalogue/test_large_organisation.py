@@ -135,3 +135,54 @@ def test_an_enablers_usages_come_a_page_at_a_time(cast: Cast) -> None:
         "shop",
     ]
     assert "Page 2 of 2 (31 in all)" in second.content.decode()
+
+
+@pytest.mark.parametrize(("extra", "beyond"), [(0, False), (1, True), (2, True)])
+def test_beyond_a_list_says_whether_the_items_outnumber_a_pick_list(
+    cast: Cast, monkeypatch: Any, extra: int, beyond: bool
+) -> None:
+    monkeypatch.setattr(forms, "PICK_LIST_LIMIT", 2)  # acme has two offerings: a list
+    org = cast.world.org
+    for i in range(extra):
+        m.Offering.objects.create(organisation=org, key=f"more-{i}", name=f"More {i}")
+    offerings = m.Offering.objects.for_org(org)
+    found = (
+        m.Organisation.objects.filter(pk=org.pk)
+        .annotate(beyond=forms.beyond_a_list(offerings))
+        .get()
+    )
+    assert found.beyond is beyond
+    assert (offerings.count() > forms.PICK_LIST_LIMIT) is beyond
+
+
+@pytest.mark.parametrize(
+    ("actor", "name", "key"),
+    [
+        ("leader", "enabler_detail", "search"),
+        ("member", "enabler_detail", "search"),
+        ("leader", "journey_detail", "weekly-shop"),
+    ],
+)
+def test_a_page_that_knows_the_offerings_are_many_does_not_read_them(
+    cast: Cast, monkeypatch: Any, actor: str, name: str, key: str
+) -> None:
+    """The enabler's and journey's pages learn whether the offerings outnumber a list with
+    the item they read: one query fewer, and the box typed, when they do."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(getattr(cast, actor))
+    client.get(url(name, key))  # warm the session
+
+    def page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            text = client.get(url(name, key)).content.decode()
+        return len(queries), text
+
+    few, listed = page()
+    monkeypatch.setattr(forms, "PICK_LIST_LIMIT", 0)  # every organisation has "many"
+    many, typed = page()
+
+    assert '<select name="offering"' in listed and '<select name="offering"' not in typed
+    assert 'list="id_offering-options"' in typed
+    assert many == few - 1
