@@ -40,7 +40,10 @@ def _section(
     **fixed: Any,
 ) -> dict[str, Any]:
     organisation = request.organisation  # type: ignore[attr-defined]
-    flags, more = selectors.flags_for_panel(organisation=organisation, limit=ROWS, **fixed)
+    # Each row names the other side only (who raised it, or on what): read only that one.
+    flags, more = selectors.flags_for_panel(
+        organisation=organisation, limit=ROWS, named=(show,), **fixed
+    )
     return {
         "title": title,
         "flags": flags,

@@ -694,16 +694,22 @@ COUNTING = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
 def flags_for_panel(
-    *, organisation: Organisation, limit: int = 10, counting: bool = True, **fixed: Any
+    *,
+    organisation: Organisation,
+    limit: int = 10,
+    counting: bool = True,
+    named: tuple[str, ...] = ("team", "enabler"),
+    **fixed: Any,
 ) -> tuple[list[BottleneckFlag], bool]:
-    """Up to ``limit`` flags matching ``fixed`` (newest first), and whether there are more.
+    """Up to ``limit`` flags matching ``fixed`` (newest first), and whether there are more;
+    each with the name and key of ``named`` (the side a panel shows).
 
     One query whatever the number of flags: it reads one row more than it shows.
     """
     flags = BottleneckFlag.objects.for_org(organisation).filter(**fixed)
     if counting:
         flags = flags.filter(status__in=COUNTING)
-    rows = list(flag_rows(flags, "team", "enabler").order_by("-raised_at", "-id")[: limit + 1])
+    rows = list(flag_rows(flags, *named).order_by("-raised_at", "-id")[: limit + 1])
     return rows[:limit], len(rows) > limit
 
 
