@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
-from .forms import ItemLists, ListedChoiceField, listed, quick_selects
+from .forms import ItemLists, ListedChoiceField, quick_selects
 from .models import (
     BusinessArea,
     ChangeRecord,
@@ -67,7 +67,8 @@ def listed_filters(
     lists = ItemLists(organisation, *dict.fromkeys(models.values()))
     for name, model in models.items():
         listed_filter = filterset.filters[name]
-        listed_filter.queryset = listed(model, organisation)
+        # The queryset names the model and the scope; the items are what is read.
+        listed_filter.queryset = model.objects.for_org(organisation)  # type: ignore[attr-defined]
         listed_filter.extra["items"] = partial(lists.of, model)
 
 

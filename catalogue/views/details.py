@@ -180,40 +180,39 @@ def touchpoint_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _journey_context(request: HttpRequest, journey: Journey, form: StepForm | None = None) -> dict:
+def _journey_context(
+    request: HttpRequest,
+    journey: Journey,
+    form: StepForm | None = None,
+    *,
+    offerings_listed: bool | None = None,
+) -> dict:
+    """``offerings_listed``: whether the step form lists the offerings, where the page knows
+    (PickField's ``listed``)."""
     membership = request.membership  # type: ignore[attr-defined]
     can_edit = can(membership, "structure.edit")
+    if form is None and can_edit:
+        form = StepForm(organisation=journey.organisation, offerings_listed=offerings_listed)
     return {
         "item": journey,
         "kind": KINDS["journey"],
         "crumbs": kind_crumbs(request, KINDS["journey"], journey),
         "steps": selectors.journey_steps(journey=journey),
         "can_edit": can_edit,
-        "step_form": form
-        or (
-            StepForm(
-                organisation=journey.organisation,
-                # Known where the journey was read with it (journey_detail).
-                offerings_listed=None
-                if getattr(journey, "offerings_beyond_list", None) is None
-                else not journey.offerings_beyond_list,  # type: ignore[attr-defined]
-            )
-            if can_edit
-            else None
-        ),
+        "step_form": form,
     }
 
 
 @org_view()
 def journey_detail(request: HttpRequest, key: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    journeys = Journey.objects.all()
-    if can(membership, "structure.edit"):  # the step form: can it list every offering?
-        journeys = journeys.annotate(
-            offerings_beyond_list=beyond_a_list(Offering.objects.for_org(membership.organisation))
-        )
+    # Whether the step form can list every offering comes with the journey.
+    journeys = Journey.objects.annotate(
+        offerings_beyond_list=beyond_a_list(Offering.objects.for_org(membership.organisation))
+    )
     journey = get_object_for_user(membership, journeys, key=key)
-    return render_page(request, "catalogue/journey_detail.html", _journey_context(request, journey))
+    context = _journey_context(request, journey, offerings_listed=not journey.offerings_beyond_list)
+    return render_page(request, "catalogue/journey_detail.html", context)
 
 
 def _posted_version(request: HttpRequest) -> int | None:

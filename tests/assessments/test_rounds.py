@@ -347,20 +347,37 @@ def grow(cast: Cast, n: int, *, team: m.Team | None = None) -> list[Any]:
     return enablers
 
 
+def assess(
+    cast: Cast,
+    assessment_round: AssessmentRound,
+    enabler: Any,
+    *,
+    team: m.Team | None = None,
+    fit: int = 3,
+    pace: int = 0,
+    preferred: str = "",
+    comment: str = "",
+    actor: Any = None,
+) -> None:
+    """Save ``team``'s assessment (delivery by default) through the service, as the leader
+    unless ``actor`` says otherwise."""
+    services.assessment_save(
+        assessment_round=assessment_round,
+        team=team or cast.world.delivery,
+        enabler=enabler,
+        fit=fit,
+        pace=pace,
+        preferred=preferred,
+        comment=comment,
+        actor=actor or cast.leader.user,
+    )
+
+
 def test_leader_sees_completion_overall_and_per_team(cast: Cast, q4: Any) -> None:
     extra = grow(cast, 3)  # delivery: payments + 3
     grow(cast, 2, team=cast.world.platform)  # platform: 2
     for enabler in (cast.world.payments, extra[0]):
-        services.assessment_save(
-            assessment_round=q4,
-            team=cast.world.delivery,
-            enabler=enabler,
-            fit=3,
-            pace=0,
-            preferred="",
-            comment="",
-            actor=cast.member.user,
-        )
+        assess(cast, q4, enabler, actor=cast.member.user)
 
     response = client_for(cast.leader).get(url("round_detail", q4.key))
 
@@ -404,16 +421,7 @@ def test_round_team_query_count_does_not_grow_with_enablers(
         small = client.get(target)
     extra = grow(cast, 15)
     for enabler in extra[:5]:
-        services.assessment_save(
-            assessment_round=q4,
-            team=cast.world.delivery,
-            enabler=enabler,
-            fit=5,
-            pace=2,
-            preferred="repeatable",
-            comment="",
-            actor=cast.member.user,
-        )
+        assess(cast, q4, enabler, fit=5, pace=2, preferred="repeatable", actor=cast.member.user)
     with django_assert_num_queries(len(few.captured_queries)):
         large = client.get(target)
 
@@ -496,16 +504,7 @@ def test_the_page_counts_the_assessed_as_the_row_save_does(
     for enabler in extra[:4]:  # on both teams' lists
         m.EnablerUsage.objects.create(organisation=cast.world.org, enabler=enabler, offering=theirs)
         for team in (cast.world.delivery, cast.world.platform):
-            services.assessment_save(
-                assessment_round=q4,
-                team=team,
-                enabler=enabler,
-                fit=4,
-                pace=1,
-                preferred="common",
-                comment="",
-                actor=cast.leader.user,
-            )
+            assess(cast, q4, enabler, team=team, fit=4, pace=1, preferred="common")
     page = team_todo_page(
         organisation=cast.world.org, assessment_round=q4, team=cast.world.delivery, number=number
     )
@@ -534,24 +533,12 @@ def test_each_row_carries_its_own_offerings_and_the_teams_assessment_in_this_rou
         m.EnablerUsage.objects.create(organisation=org, enabler=first, offering=offering)
     m.EnablerUsage.objects.create(organisation=org, enabler=second, offering=theirs)
 
-    def save(assessment_round: AssessmentRound, team: m.Team, enabler: Any, fit: int) -> None:
-        services.assessment_save(
-            assessment_round=assessment_round,
-            team=team,
-            enabler=enabler,
-            fit=fit,
-            pace=1,
-            preferred="common",
-            comment=f"fit {fit}",
-            actor=cast.leader.user,
-        )
-
-    save(earlier, cast.world.delivery, second, 1)  # an earlier round
+    assess(cast, earlier, second, fit=1)  # an earlier round
     services.round_close(assessment_round=earlier, actor=cast.leader.user)
     now = open_round(cast, "2026 Q4")
-    save(now, cast.world.delivery, first, 4)
-    save(now, cast.world.platform, first, 2)  # another team's view of the same enabler
-    save(now, cast.world.platform, second, 5)
+    assess(cast, now, first, fit=4, comment="fit 4")
+    assess(cast, now, first, team=cast.world.platform, fit=2)  # another team's view of it
+    assess(cast, now, second, team=cast.world.platform, fit=5)
 
     page = team_todo_page(organisation=org, assessment_round=now, team=cast.world.delivery)
     rows = {row.enabler.pk: row for row in page.rows}
