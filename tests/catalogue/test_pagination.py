@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 
 from catalogue.models import Team
@@ -62,3 +63,20 @@ def test_totals_of_the_whole_list_come_with_any_page(teams, number) -> None:  # 
     )
     paginator.get_page(number)
     assert paginator.totals == {"numbered": 23}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param(None, id="the model's ordering"),
+        pytest.param(("-name",), id="descending"),
+        pytest.param((Lower("name").desc(), "pk"), id="an expression"),
+    ],
+)
+def test_the_page_keeps_the_lists_order(teams, order) -> None:  # type: ignore[no-untyped-def]
+    # The page query sorts by the list's length first; the list's own order must follow.
+    items = Team.objects.for_org(teams[0].organisation) if order is None else teams.order_by(*order)
+    ours = CountingPaginator(items, 10).get_page("2")
+    django = Paginator(items, 10).get_page("2")
+    assert [t.key for t in ours.object_list] == [t.key for t in django.object_list]
+    assert ours.paginator.count == 25
