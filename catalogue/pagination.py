@@ -13,7 +13,7 @@ def _ordering(items: QuerySet) -> tuple[Any, ...]:
     query = items.query
     if query.order_by:
         return tuple(query.order_by)
-    return tuple(query.get_meta().ordering) if query.default_ordering else ()
+    return tuple(query.get_meta().ordering or ()) if query.default_ordering else ()
 
 
 class CountingPaginator(Paginator):
