@@ -2,6 +2,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
+from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
+
+from ..forms import esc
 
 register = template.Library()
 
@@ -38,3 +42,35 @@ def plain(value: Any) -> str:
     if value is None:
         return "—"
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def usage_rows(context: template.Context, usages: Any) -> SafeString:
+    """An enabler's usage rows (offering, business area, criticality, and Remove where the
+    view set ``remove_url``), rendered in Python: a page of 25 rows in the template loop was
+    a good share of the enabler page's time."""
+    request = context.get("request")
+    csrf_input = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(get_token(request))}">'
+        if request is not None
+        else ""
+    )
+    rows = []
+    for usage in usages:
+        offering = usage.offering
+        name = esc(offering.name)
+        area = offering.business_area
+        remove = (
+            f'<form method="post" action="{esc(usage.remove_url)}">{csrf_input}'
+            '<button class="btn btn-sm btn-outline-danger" type="submit">Remove'
+            f'<span class="visually-hidden"> {name}</span></button></form>'
+            if usage.remove_url
+            else ""
+        )
+        rows.append(
+            f'<tr>\n        <td><a href="{esc(offering.get_absolute_url())}">{name}</a></td>\n'
+            f"        <td>{esc(area.name) if area is not None and area.name else '—'}</td>\n"
+            f"        <td>{esc(usage.get_criticality_display())}</td>\n"
+            f"        <td>{remove}</td>\n      </tr>"
+        )
+    return mark_safe("".join(rows))  # every value went through esc()
