@@ -212,6 +212,17 @@ def test_the_navigation_shows_the_unread_count(cast: Cast) -> None:
     tell(cast.member)
     tell(cast.member)
     tell(cast.owner)  # someone else's: not counted
+    read = tell(cast.member)  # read already: not counted
+    read.read_at = read.created_at
+    read.save(update_fields=["read_at"])
+    # The same person's in another organisation: counted there, not here.
+    services.notify(
+        organisation=cast.other.org,
+        recipients=[cast.member.user],
+        kind=NotificationKind.FLAG_RAISED,
+        text="Elsewhere",
+        url="/elsewhere/",
+    )
     home = reverse("catalogue:home", args=["acme"])
     assert unread_badge(client_for(cast.member).get(home).content.decode()) == "2"
 
