@@ -140,7 +140,7 @@ def team_flags(request: HttpRequest, team: Team) -> Panel:
 def enabler_decisions(request: HttpRequest, enabler: Enabler) -> Panel:
     """The decisions that affect the enabler, newest first, each with its change for it."""
     slug = enabler.organisation.slug
-    decisions, more = selectors.decisions_for_enabler(enabler=enabler, limit=ROWS)
+    decisions, more = selectors.decisions_for_enabler(enabler=enabler)
     membership = request.membership  # type: ignore[attr-defined]
     return Panel(
         "assessments/decisions/_panel.html",

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from catalogue.compiled import CompiledQuery
 from catalogue.expressions import ValuesOf
 from catalogue.forms import PickInput, quick_selects, suggest_url
 from catalogue.models import (
@@ -954,38 +955,48 @@ def decision_history(*, decision: Decision, limit: int = 30) -> list[Any]:
     return records[:limit]
 
 
-def decisions_for_enabler(*, enabler: Enabler, limit: int = 10) -> tuple[list[Decision], bool]:
-    """Up to ``limit`` decisions affecting the enabler, newest first, each with its change
-    for this enabler (``change_from``, ``change_to``) and whether it merges the enabler
-    away (``merged_away``); and whether there are more. One query."""
-    organisation = enabler.organisation
+DECISION_PANEL_ROWS = 10
+
+
+def _decisions_for_enabler_query(*, organisation: int, enabler: int) -> QuerySet:
     changes = DecisionChange.objects.for_org(organisation).filter(
-        decision=OuterRef("pk"), enabler=enabler
+        decision=OuterRef("pk"), enabler_id=enabler
     )
-    rows = list(
+    return (
         Decision.objects.for_org(organisation)
         .filter(enablers=enabler)
-        .select_related("merge_into")
-        .only(  # what the panel shows
-            "organisation_id",
-            "key",
-            "number",
-            "title",
-            "status",
-            "merge_into__name",
-        )
+        .only("organisation_id", "key", "number", "title", "status", "merge_into_id")
         .annotate(
+            merge_into_name=F("merge_into__name"),
             change_from=Subquery(changes.values("from_classification")[:1]),
             change_to=Subquery(changes.values("to_classification")[:1]),
             merged_away=Exists(
                 Decision.merge_from.through.objects.filter(
-                    decision_id=OuterRef("pk"), enabler_id=enabler.pk
+                    decision_id=OuterRef("pk"), enabler_id=enabler
                 )
             ),
         )
-        .order_by("-number")[: limit + 1]
+        .order_by("-number")[: DECISION_PANEL_ROWS + 1]
     )
-    return rows[:limit], len(rows) > limit
+
+
+# On every enabler's page: compiled once per process (see catalogue.compiled).
+_decisions_for_enabler = CompiledQuery(
+    Decision, _decisions_for_enabler_query, ("organisation", "enabler")
+)
+
+
+def decisions_for_enabler(*, enabler: Enabler) -> tuple[list[Decision], bool]:
+    """Up to DECISION_PANEL_ROWS decisions affecting the enabler, newest first, each with
+    its change for this enabler (``change_from``, ``change_to``), whether it merges the
+    enabler away (``merged_away``) and the name of the enabler it merges into
+    (``merge_into_name``); and whether there are more. One query."""
+    organisation = enabler.organisation
+    rows = _decisions_for_enabler(organisation=organisation.pk, enabler=enabler.pk)
+    for row in rows:
+        row.merged_away = bool(row.merged_away)  # type: ignore[attr-defined]
+        row.organisation = organisation  # as for_org() gives it
+    return rows[:DECISION_PANEL_ROWS], len(rows) > DECISION_PANEL_ROWS
 
 
 def acting_teams(membership: Membership) -> QuerySet[Team]:

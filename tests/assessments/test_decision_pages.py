@@ -300,6 +300,34 @@ def test_the_enabler_page_shows_its_decisions(cast: Cast) -> None:
     assert "About search" not in body
 
 
+def test_the_enabler_panel_names_a_merge_from_each_side(cast: Cast) -> None:
+    propose(
+        cast,
+        "Search into payments",
+        merge_into=cast.world.payments,
+        merge_from=(cast.world.search,),
+    )
+    # The other organisation's decision on its own payments is not shown here.
+    services.decision_propose(
+        organisation=cast.other.org,
+        draft=services.DecisionDraft(title="Elsewhere", enablers=(cast.other.payments,)),
+        actor=cast.outsider.user,
+    )
+
+    def panel(key: str) -> str:
+        body = client_for(cast.viewer).get(
+            reverse("catalogue:enabler_detail", args=["acme", key])
+        ).content.decode()
+        return body[body.index('data-testid="decisions-panel"') :]
+
+    merged_away, kept = panel("search"), panel("payments")
+    assert "DEC-001: Search into payments" in merged_away
+    assert "· merged into Payments" in merged_away
+    assert "DEC-001: Search into payments" in kept and "· others merged into it" in kept
+    assert "merged into Payments" not in kept
+    assert "Elsewhere" not in kept
+
+
 def test_the_history_says_who_decided(cast: Cast) -> None:
     decision = propose(cast, "Decided")
     services.decision_accept(decision=decision, actor=cast.leader.user)
