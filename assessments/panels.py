@@ -1,7 +1,7 @@
 """Bottleneck flags on catalogue pages (an enabler's, an offering's, a team's).
 
 Registered with ``catalogue.panels`` when the app is ready, so catalogue never imports
-assessments. Each panel runs a fixed number of queries: it shows at most ``ROWS`` flags that
+assessments. Each panel runs a fixed number of queries: it shows at most ``selectors.PANEL_ROWS`` flags that
 count (open or acknowledged) and links to the full, filtered list.
 """
 
@@ -22,7 +22,6 @@ from . import selectors
 from .models import Decision
 from .views.flags import can_raise
 
-ROWS = 10
 TEMPLATE = "assessments/flags/_panel.html"
 
 
@@ -41,9 +40,7 @@ def _section(
 ) -> dict[str, Any]:
     organisation = request.organisation  # type: ignore[attr-defined]
     # Each row names the other side only (who raised it, or on what): read only that one.
-    flags, more = selectors.flags_for_panel(
-        organisation=organisation, limit=ROWS, named=(show,), **fixed
-    )
+    flags, more = selectors.flags_for_panel(organisation=organisation, shown=show, **fixed)
     return {
         "title": title,
         "flags": flags,

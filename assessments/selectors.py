@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     Max,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -717,24 +718,51 @@ def enabler_rows(result: dict[str, Any], *, order: str = "pressure") -> list[dic
 COUNTING = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
 
 
-def flags_for_panel(
-    *,
-    organisation: Organisation,
-    limit: int = 10,
-    counting: bool = True,
-    named: tuple[str, ...] = ("team", "enabler"),
-    **fixed: Any,
-) -> tuple[list[BottleneckFlag], bool]:
-    """Up to ``limit`` flags matching ``fixed`` (newest first), and whether there are more;
-    each with the name and key of ``named`` (the side a panel shows).
+PANEL_ROWS = 10  # the rows of a flag or decision panel on a catalogue page
 
-    One query whatever the number of flags: it reads one row more than it shows.
-    """
-    flags = BottleneckFlag.objects.for_org(organisation).filter(**fixed)
-    if counting:
-        flags = flags.filter(status__in=COUNTING)
-    rows = list(flag_rows(flags, *named).order_by("-raised_at", "-id")[: limit + 1])
-    return rows[:limit], len(rows) > limit
+
+def _panel_query(fixed: tuple[str, ...], shown: str) -> CompiledQuery[BottleneckFlag]:
+    """The panel's flags that count, filtered by the ``fixed`` fields (ids), newest first:
+    one row more than the panel shows, with the name of the side it names (``shown_name``)."""
+
+    def build(*, organisation: int, **ids: int) -> QuerySet:
+        return (
+            BottleneckFlag.objects.for_org(organisation)
+            .filter(status__in=COUNTING, **{f"{name}_id": ids[name] for name in fixed})
+            .only(*FLAG_ROW_FIELDS)
+            .annotate(shown_name=F(f"{shown}__name"))
+            .order_by("-raised_at", "-id")[: PANEL_ROWS + 1]
+        )
+
+    return CompiledQuery(BottleneckFlag, build, ("organisation", *fixed))
+
+
+# The flag panels of enabler, offering and team pages (assessments.panels), compiled once
+# per process (catalogue.compiled): a fixed side and the side each row names.
+_PANEL_QUERIES: dict[tuple[tuple[str, ...], str], CompiledQuery[BottleneckFlag]] = {
+    (fixed, shown): _panel_query(fixed, shown)
+    for fixed, shown in (
+        (("enabler",), "team"),
+        (("offering",), "enabler"),
+        (("team",), "enabler"),
+        (("enabler__owner_team",), "team"),
+    )
+}
+
+
+def flags_for_panel(
+    *, organisation: Organisation, shown: str, **fixed: Model
+) -> tuple[list[BottleneckFlag], bool]:
+    """Up to PANEL_ROWS flags that count (open or acknowledged) on ``fixed`` (one of the
+    enabler, the offering, the team that raised them, or ``enabler__owner_team``), newest
+    first, and whether there are more; each with the name of the ``shown`` side ("team":
+    who raised it, "enabler": what it is on) as ``shown_name``. One query."""
+    names = tuple(sorted(fixed))
+    query = _PANEL_QUERIES[(names, shown)]
+    rows = query(organisation=organisation.pk, **{name: fixed[name].pk for name in names})
+    for row in rows:
+        row.organisation = organisation  # as for_org() gives it
+    return rows[:PANEL_ROWS], len(rows) > PANEL_ROWS
 
 
 FLAG_HISTORY_FIELDS = ("status", "severity", "summary", "details")
@@ -955,9 +983,6 @@ def decision_history(*, decision: Decision, limit: int = 30) -> list[Any]:
     return records[:limit]
 
 
-DECISION_PANEL_ROWS = 10
-
-
 def _decisions_for_enabler_query(*, organisation: int, enabler: int) -> QuerySet:
     changes = DecisionChange.objects.for_org(organisation).filter(
         decision=OuterRef("pk"), enabler_id=enabler
@@ -976,7 +1001,7 @@ def _decisions_for_enabler_query(*, organisation: int, enabler: int) -> QuerySet
                 )
             ),
         )
-        .order_by("-number")[: DECISION_PANEL_ROWS + 1]
+        .order_by("-number")[: PANEL_ROWS + 1]
     )
 
 
@@ -987,7 +1012,7 @@ _decisions_for_enabler = CompiledQuery(
 
 
 def decisions_for_enabler(*, enabler: Enabler) -> tuple[list[Decision], bool]:
-    """Up to DECISION_PANEL_ROWS decisions affecting the enabler, newest first, each with
+    """Up to PANEL_ROWS decisions affecting the enabler, newest first, each with
     its change for this enabler (``change_from``, ``change_to``), whether it merges the
     enabler away (``merged_away``) and the name of the enabler it merges into
     (``merge_into_name``); and whether there are more. One query."""
@@ -996,7 +1021,7 @@ def decisions_for_enabler(*, enabler: Enabler) -> tuple[list[Decision], bool]:
     for row in rows:
         row.merged_away = bool(row.merged_away)  # type: ignore[attr-defined]
         row.organisation = organisation  # as for_org() gives it
-    return rows[:DECISION_PANEL_ROWS], len(rows) > DECISION_PANEL_ROWS
+    return rows[:PANEL_ROWS], len(rows) > PANEL_ROWS
 
 
 def acting_teams(membership: Membership) -> QuerySet[Team]:

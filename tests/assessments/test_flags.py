@@ -7,6 +7,7 @@ enabler ``search``); the owner is an enabler owner in ``platform`` (owns ``payme
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -773,6 +774,43 @@ def test_a_teams_page_shows_its_flags_and_those_on_its_enablers(cast: Cast) -> N
     # on its payments enabler.
     assert url("flag_raise") not in platform
     assert on_search.summary in platform and raised.summary in platform
+
+
+def _panel_rows(html: str) -> list[str]:
+    panel = html[html.index('data-testid="flags-panel"') :]
+    panel = panel[: panel.index("</section>")]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r'<li class="list-group-item.*?</li>', panel, re.S)
+    ]
+
+
+def test_panel_rows_name_the_other_side_newest_first_ten_at_most(cast: Cast) -> None:
+    for i in range(11):
+        raise_flag(cast, offering=cast.world.shop, summary=f"Slow {i:02d}", severity="low")
+    # Another organisation's flag on its own payments, raised by its own delivery team.
+    services.flag_raise(
+        organisation=cast.other.org,
+        team=cast.other.delivery,
+        enabler=cast.other.payments,
+        offering=None,
+        journey=None,
+        severity="high",
+        summary="Elsewhere",
+        details="",
+        actor=cast.outsider.user,
+    )
+
+    on_enabler = page(cast, "enabler_detail", "payments")
+    on_offering = page(cast, "offering_detail", "shop")
+
+    assert _panel_rows(on_enabler)[:2] == [
+        "Slow 10 · raised by Delivery Low Open",
+        "Slow 09 · raised by Delivery Low Open",
+    ]
+    assert len(_panel_rows(on_enabler)) == 10 and "Showing the newest 10." in on_enabler
+    assert _panel_rows(on_offering)[0] == "Slow 10 · on Payments Low Open"
+    assert "Elsewhere" not in on_enabler + on_offering
 
 
 @pytest.mark.parametrize(
