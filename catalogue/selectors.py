@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
+from .expressions import ValuesOf
 from .forms import ItemLists, ListedChoiceField, quick_selects
 from .models import (
     BusinessArea,
@@ -328,11 +329,21 @@ def references_to(*, item: Keyed) -> list[Reference]:
 
 
 def journey_steps(*, journey: Journey) -> list[JourneyStep]:
+    """The journey's steps in order, each with its offering and the names of its
+    touchpoints (``touchpoint_names``, by name), in one query."""
+    organisation = journey.organisation_id
     return list(
-        JourneyStep.objects.for_org(journey.organisation_id)
+        JourneyStep.objects.for_org(organisation)
         .filter(journey=journey)
         .select_related("offering")
-        .prefetch_related("touchpoints")
+        .annotate(
+            touchpoint_names=ValuesOf(
+                Touchpoint.objects.for_org(organisation)
+                .filter(journey_steps=OuterRef("pk"))
+                .order_by("name", "pk")
+                .values_list("name")
+            )
+        )
         .order_by("position")
     )
 

@@ -1,5 +1,7 @@
 """Journeys and their ordered steps, edited in place."""
 
+import re
+
 from django.urls import reverse
 
 from catalogue.models import Journey, JourneyStep, Offering
@@ -125,3 +127,26 @@ def test_same_name_is_fine_in_another_organisation(cast):
     assert response.status_code == 302
     created = Journey.objects.for_org(cast.world.org).get(name="Click and collect")
     assert created.key == "click-and-collect"
+
+
+def test_each_step_shows_its_own_touchpoints_by_name(cast):
+    from catalogue.models import Touchpoint
+
+    world = cast.world
+    apps = Touchpoint.objects.create(organisation=world.org, key="app", name="App")
+    zone = Touchpoint.objects.create(organisation=world.org, key="zone", name="Zone")
+    world.step.touchpoints.add(zone, apps)  # Browse: checkout, and these two
+    pay = JourneyStep.objects.create(
+        organisation=world.org, journey=world.journey, position=2, name="Pay", offering=world.shop
+    )
+    pay.touchpoints.add(zone)
+    JourneyStep.objects.create(
+        organisation=world.org, journey=world.journey, position=3, name="Leave", offering=world.shop
+    )
+
+    html = client_for(cast.viewer).get(url("journey_detail", "weekly-shop")).content.decode()
+
+    line = html[html.index('<ol class="journey-line"') :]
+    line = line[: line.index("</ol>")]
+    steps = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in line.split("<li>")[1:]]
+    assert steps == ["1 Browse Shop App Checkout Zone", "2 Pay Shop Zone", "3 Leave Shop"]

@@ -60,7 +60,7 @@ PINNED: dict[str, int] = {
     "team_list": 6,
     "team_detail": 12,
     "journey_list": 6,
-    "journey_detail": 9,
+    "journey_detail": 8,
     "area_list": 6,
     "area_detail": 7,
     "touchpoint_list": 6,
