@@ -8,9 +8,11 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.core.paginator import Page
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Upper
 
+from .compiled import CompiledQuery
 from .expressions import ValuesOf
 from .forms import ItemLists, ListedChoiceField, quick_selects
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
     Team,
     Touchpoint,
 )
+from .pagination import CountingPaginator
 from .panels import history_links
 
 
@@ -192,6 +195,63 @@ def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
         )
         .order_by("offering__name", "pk")
     )
+
+
+USAGES_PER_PAGE = 25
+
+
+def _usage_page_query(*, organisation: int, enabler: int) -> QuerySet[EnablerUsage]:
+    """The first page of ``enabler_usages``, its length with it, each row's offering as
+    values (the compiled query below follows no relation)."""
+    return (
+        EnablerUsage.objects.for_org(organisation)
+        .filter(enabler_id=enabler, offering__organisation_id=organisation)
+        .only("organisation_id", "enabler_id", "offering_id", "criticality")
+        .annotate(
+            offering_key=F("offering__key"),
+            offering_name=F("offering__name"),
+            offering_team_id=F("offering__team_id"),
+            area_id=F("offering__business_area_id"),
+            area_name=F("offering__business_area__name"),
+            page_list_length=Window(Count("*")),
+        )
+        .order_by("page_list_length", "offering__name", "pk")[:USAGES_PER_PAGE]
+    )
+
+
+# Every enabler's page opens on its first page of usages: compiled once (catalogue.compiled).
+_first_usage_page = CompiledQuery(EnablerUsage, _usage_page_query, ("organisation", "enabler"))
+
+
+def enabler_usage_page(*, enabler: Enabler, number: Any) -> Page:
+    """The page ``number`` (as in the query string) of the offerings using the enabler, by
+    name, each usage with its ``offering`` (key, name, team, business area and its name).
+    One query; the first page, the one most people see, through a compiled query."""
+    paginator = CountingPaginator(enabler_usages(enabler=enabler), USAGES_PER_PAGE)
+    try:
+        first = int(number or 1) == 1
+    except (TypeError, ValueError):
+        first = True  # not a page number: the first page, as Django gives
+    if not first:
+        return paginator.get_page(number)
+    organisation = enabler.organisation_id
+    rows = _first_usage_page(organisation=organisation, enabler=enabler.pk)
+    for usage in rows:
+        area = (
+            BusinessArea(pk=usage.area_id, organisation_id=organisation, name=usage.area_name)  # type: ignore[attr-defined]
+            if usage.area_id is not None  # type: ignore[attr-defined]
+            else None
+        )
+        usage.offering = Offering(
+            pk=usage.offering_id,
+            organisation_id=organisation,
+            key=usage.offering_key,  # type: ignore[attr-defined]
+            name=usage.offering_name,  # type: ignore[attr-defined]
+            team_id=usage.offering_team_id,  # type: ignore[attr-defined]
+            business_area=area,
+        )
+    paginator.__dict__["count"] = rows[0].page_list_length if rows else 0  # type: ignore[attr-defined]
+    return Page(rows, 1, paginator)
 
 
 SUGGESTIBLE: dict[str, type[Keyed]] = {"offering": Offering, "enabler": Enabler}

@@ -104,8 +104,7 @@ def enabler_detail(request: HttpRequest, key: str) -> HttpResponse:
         )
     enabler = get_object_for_user(membership, enablers, key=key)
     can_edit = can(membership, "enabler.edit", enabler)
-    # The usages are sorted by offering name, so all are read anyway: count with the page.
-    usages = paginate(request, selectors.enabler_usages(enabler=enabler), count_with_page=True)
+    usages = selectors.enabler_usage_page(enabler=enabler, number=request.GET.get("page"))
     for usage in usages.object_list:  # rules are evaluated in memory: no query per row
         can_remove = can(membership, "usage.edit", usage.offering)
         usage.remove_url = (  # type: ignore[attr-defined]

@@ -56,3 +56,48 @@ def test_the_rows_are_the_template_loops(cast) -> None:  # type: ignore[no-untyp
     assert _tbody(html) == expected
     assert "&lt;b&gt;A &amp; &quot;B&quot;&lt;/b&gt;" in html and "<b>A" not in html
     assert html.count(">Remove<") == 1
+
+
+def _shown(page) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    return [
+        (
+            u.pk,
+            u.criticality,
+            u.offering.pk,
+            u.offering.key,
+            u.offering.name,
+            u.offering.team_id,
+            u.offering.business_area.name if u.offering.business_area else None,
+        )
+        for u in page.object_list
+    ]
+
+
+def test_the_first_page_is_the_one_the_orm_gives(cast) -> None:  # type: ignore[no-untyped-def]
+    from catalogue.pagination import CountingPaginator
+    from catalogue.selectors import enabler_usage_page, enabler_usages
+
+    world = cast.world
+    for i in range(30):  # 31 usages of payments: two pages
+        offering = f.OfferingFactory(
+            organisation=world.org,
+            name=f"Offering {i:02d}",
+            team=world.delivery if i % 2 else world.platform,
+            business_area=world.area if i % 3 else None,
+        )
+        EnablerUsage.objects.create(
+            organisation=world.org, enabler=world.payments, offering=offering
+        )
+    # The other organisation's payments has a usage of its own; search has none.
+    payments = world.payments
+    for number in (None, "", "1", "x", "2", "99"):
+        ours = enabler_usage_page(enabler=payments, number=number)
+        django = CountingPaginator(enabler_usages(enabler=payments), 25).get_page(number)
+        assert _shown(ours) == _shown(django)
+        assert ours.number == django.number and ours.paginator.count == 31
+        assert (ours.has_next(), ours.has_previous()) == (django.has_next(), django.has_previous())
+    elsewhere = enabler_usage_page(enabler=cast.other.payments, number=None)
+    assert [u.offering.organisation_id for u in elsewhere.object_list] == [cast.other.org.pk]
+    unused = enabler_usage_page(enabler=world.search, number="1")
+    assert list(unused.object_list) == [] and unused.paginator.count == 0
+    assert unused.paginator.num_pages == 1
