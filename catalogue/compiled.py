@@ -36,7 +36,7 @@ _MARKER = -7_340_000_000_000_001
 class _Compiled:
     sql: str
     params: tuple[Any, ...]  # the constants, with the marker names where values go
-    slots: tuple[tuple[int, str], ...]  # (position in params, value name)
+    slots: tuple[tuple[int, str, type], ...]  # (position in params, value name, its type)
 
 
 class CompiledQuery(Generic[M]):
@@ -56,12 +56,14 @@ class CompiledQuery(Generic[M]):
             raise ImproperlyConfigured(f"{self.build!r} built a query of {queryset.model!r}")
         sql, params = queryset.query.get_compiler(using=alias).as_sql()
         names_of = {marker: name for name, marker in markers.items()}
+        # A value may come wrapped for its column (psycopg's Int8 for a big integer on
+        # PostgreSQL); each call's value is wrapped the same way.
         slots = tuple(
-            (position, names_of[value])
+            (position, names_of[int(value)], type(value))
             for position, value in enumerate(params)
-            if type(value) is int and value in names_of
+            if isinstance(value, int) and not isinstance(value, bool) and int(value) in names_of
         )
-        unused = set(self.names) - {name for _, name in slots}
+        unused = set(self.names) - {name for _, name, _ in slots}
         inlined = [name for name, marker in markers.items() if str(marker) in sql]
         if unused or inlined:
             raise ImproperlyConfigured(
@@ -81,6 +83,6 @@ class CompiledQuery(Generic[M]):
         if compiled is None:
             compiled = self._compiled[key] = self._compile(alias)
         params = list(compiled.params)
-        for position, name in compiled.slots:
-            params[position] = values[name]
+        for position, name, wrap in compiled.slots:
+            params[position] = wrap(values[name])
         return list(self.model._base_manager.using(alias).raw(compiled.sql, params))

@@ -1,5 +1,7 @@
 """Enablers in the browser's terms: logging, editing, in-place changes, history, conflicts."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -293,3 +295,28 @@ def test_stale_version_reports_what_changed(cast):
             enabler=payments, fields={"name": "X"}, base_version=1, actor=cast.owner.user
         )
     assert caught.value.changes == [("lifecycle", "active", "deprecated")]
+
+
+def test_history_names_who_newest_first_thirty_at_most(cast):
+    payments = cast.world.payments
+    for n in range(31):
+        response = client_for(cast.owner).post(
+            url("enabler_edit", "payments"), form_data(payments, capability=f"take {n:02d}")
+        )
+        assert response.status_code == 302
+        payments.refresh_from_db()
+    page = client_for(cast.viewer).get(url("enabler_detail", "payments")).content.decode()
+    history = page[page.index('id="enabler-history"') :]
+    entries = [
+        (who, " ".join(what.split()))
+        for who, what in re.findall(
+            r'<li class="list-group-item">\s*<strong>([^<]*)</strong>\s*([^<(]*)', history
+        )
+    ]
+    assert len(entries) == 30  # of 32 versions: logging it, then 31 edits
+    assert entries[0] == ("owner", "changed capability label from “take 29” to “take 30”")
+    assert entries[29] == ("owner", "changed capability label from “take 00” to “take 01”")
+    assert all(who == "owner" for who, _ in entries)
+    # Logged by the factory, with no one signed in: the system.
+    search = client_for(cast.viewer).get(url("enabler_detail", "search")).content.decode()
+    assert "<strong>System</strong>\n    logged it" in search
