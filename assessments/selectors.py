@@ -1019,7 +1019,6 @@ def decisions_for_enabler(*, enabler: Enabler) -> tuple[list[Decision], bool]:
     organisation = enabler.organisation
     rows = _decisions_for_enabler(organisation=organisation.pk, enabler=enabler.pk)
     for row in rows:
-        row.merged_away = bool(row.merged_away)  # type: ignore[attr-defined]
         row.organisation = organisation  # as for_org() gives it
     return rows[:PANEL_ROWS], len(rows) > PANEL_ROWS
 

@@ -7,7 +7,7 @@ of an enabler's page spent 3 ms of ORM work on a query the database answered in 
 marker number for each value that changes between calls (an organisation's id, an
 enabler's id), compiles it, and from then on runs that SQL with the call's values in place
 of the markers, giving model instances as ``Manager.raw`` does (each column that is not a
-field, an annotation, becomes an attribute).
+field, an annotation, becomes an attribute, converted as the ORM converts it).
 
 Only ids are passed in (whole numbers, each compared for equality), so the ORM hands each
 one to the database as a parameter of its own; compiling checks that every marker is found
@@ -37,6 +37,8 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]  # the constants, with the marker names where values go
     slots: tuple[tuple[int, str, type], ...]  # (position in params, value name, its type)
+    # (annotation, its expression, the functions that turn its column into Python)
+    converters: tuple[tuple[str, Any, tuple[Callable[..., Any], ...]], ...]
 
 
 class CompiledQuery(Generic[M]):
@@ -70,7 +72,20 @@ class CompiledQuery(Generic[M]):
                 f"{self.build!r}: values {sorted(unused | set(inlined))} are not parameters "
                 "of the compiled SQL (pass ids compared for equality)"
             )
-        return _Compiled(sql=sql, params=tuple(params), slots=slots)
+        # Manager.raw() converts the model's fields only: an annotation's value is turned
+        # into Python here, as the ORM would (a list from SQLite's JSON, a boolean from 0/1).
+        connection = connections[alias]
+        converters = tuple(
+            (name, expression, tuple(found))
+            for name, expression in queryset.query.annotation_select.items()
+            if (
+                found := [
+                    *connection.ops.get_db_converters(expression),
+                    *expression.get_db_converters(connection),
+                ]
+            )
+        )
+        return _Compiled(sql=sql, params=tuple(params), slots=slots, converters=converters)
 
     def __call__(self, **values: int) -> list[M]:
         if set(values) != set(self.names):
@@ -85,4 +100,13 @@ class CompiledQuery(Generic[M]):
         params = list(compiled.params)
         for position, name, wrap in compiled.slots:
             params[position] = wrap(values[name])
-        return list(self.model._base_manager.using(alias).raw(compiled.sql, params))
+        rows = list(self.model._base_manager.using(alias).raw(compiled.sql, params))
+        if compiled.converters:
+            connection = connections[alias]
+            for row in rows:
+                for name, expression, functions in compiled.converters:
+                    value = getattr(row, name)
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    setattr(row, name, value)
+        return rows
