@@ -21,6 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Window,
 )
 from django.utils import timezone
 
@@ -142,7 +143,7 @@ class TodoRow:
 TODO_PAGE_SIZE = 10
 
 
-def team_todo_enablers(*, organisation: Organisation, team: Team) -> QuerySet[Enabler]:
+def team_todo_enablers(*, organisation: Organisation | int, team: Team | int) -> QuerySet[Enabler]:
     """The enablers on a team's list: each live enabler used by one of its offerings, by
     name. Not evaluated: callers count it, page it or look for one enabler in it."""
     used = (
@@ -158,9 +159,9 @@ def team_todo_enablers(*, organisation: Organisation, team: Team) -> QuerySet[En
 
 def _todo_rows(
     *,
-    organisation: Organisation,
-    assessment_round: AssessmentRound,
-    team: Team,
+    organisation: Organisation | int,
+    assessment_round: AssessmentRound | int,
+    team: Team | int,
     enablers: QuerySet[Enabler],
 ) -> QuerySet[Enabler]:
     """``enablers`` as to-do rows, in the same query: each with ``offering_names`` (the
@@ -201,6 +202,83 @@ class TodoPage:
     total: int
 
 
+def _todo_first_page_query(*, organisation: int, team: int, round: int) -> QuerySet[Enabler]:
+    """The first page of the team's to-do list with the list's counts, each row's owning
+    team and assessment as values (the compiled query below follows no relation)."""
+    enablers = team_todo_enablers(organisation=organisation, team=team)
+    rows = _todo_rows(
+        organisation=organisation, assessment_round=round, team=team, enablers=enablers
+    )
+    return (
+        rows.select_related(None)
+        .only("organisation_id", "key", "name", "owner_team_id")
+        .annotate(
+            owner_key=F("owner_team__key"),
+            owner_name=F("owner_team__name"),
+            assessment_id=F("team_assessment__id"),
+            assessment_fit=F("team_assessment__fit"),
+            assessment_pace=F("team_assessment__pace"),
+            assessment_preferred=F("team_assessment__preferred"),
+            assessment_comment=F("team_assessment__comment"),
+            page_list_length=Window(Count("*")),
+            page_total_assessed=Window(Count("team_assessment")),
+        )
+        .order_by("page_list_length", "name", "pk")[:TODO_PAGE_SIZE]
+    )
+
+
+# Each team's to-do list opens on its first page: compiled once (catalogue.compiled).
+_todo_first_page = CompiledQuery(Enabler, _todo_first_page_query, ("organisation", "team", "round"))
+
+
+def _first_todo_page(
+    *, organisation: Organisation, assessment_round: AssessmentRound, team: Team
+) -> TodoPage:
+    found = _todo_first_page(organisation=organisation.pk, team=team.pk, round=assessment_round.pk)
+    rows = []
+    for enabler in found:
+        values: Any = enabler  # the annotations of the compiled query
+        enabler.organisation = organisation
+        enabler.owner_team = (
+            Team(
+                pk=enabler.owner_team_id,
+                organisation=organisation,
+                key=values.owner_key,
+                name=values.owner_name,
+            )
+            if enabler.owner_team_id is not None
+            else None
+        )
+        assessment = (
+            Assessment(
+                pk=values.assessment_id,
+                organisation=organisation,
+                round=assessment_round,
+                team=team,
+                enabler=enabler,
+                fit=values.assessment_fit,
+                pace=values.assessment_pace,
+                preferred=values.assessment_preferred,
+                comment=values.assessment_comment,
+            )
+            if values.assessment_id is not None
+            else None
+        )
+        rows.append(
+            TodoRow(enabler=enabler, offerings=values.offering_names, assessment=assessment)
+        )
+    paginator = CountingPaginator(
+        team_todo_enablers(organisation=organisation, team=team), TODO_PAGE_SIZE
+    )
+    paginator.__dict__["count"] = found[0].page_list_length if found else 0  # type: ignore[attr-defined]
+    return TodoPage(
+        page=Page(found, 1, paginator),
+        rows=rows,
+        assessed=found[0].page_total_assessed if found else 0,  # type: ignore[attr-defined]
+        total=paginator.count,
+    )
+
+
 def team_todo_page(
     *,
     organisation: Organisation,
@@ -212,7 +290,15 @@ def team_todo_page(
     """A page of the team's to-do list (``number`` as in the query string; out of range
     gives the last page). One query whatever the size: the page's enablers, each with its
     offerings and the team's assessment, and the list's length and how many of it are
-    assessed."""
+    assessed. The first page, where everyone starts, through a compiled query."""
+    try:
+        first = int(number or 1) == 1
+    except (TypeError, ValueError):
+        first = True  # not a page number: the first page, as Django gives
+    if first and per_page == TODO_PAGE_SIZE:
+        return _first_todo_page(
+            organisation=organisation, assessment_round=assessment_round, team=team
+        )
     enablers = team_todo_enablers(organisation=organisation, team=team).only(
         # what a row shows
         "organisation_id",

@@ -557,3 +557,43 @@ def test_each_row_carries_its_own_offerings_and_the_teams_assessment_in_this_rou
     assert alone.assessment is not None and alone.assessment.comment == "fit 4"
     text = client_for(cast.member).get(url("round_team", now.key, "delivery")).content.decode()
     assert "Alpha shop" in text and "Their shop" not in text
+
+
+@pytest.mark.parametrize("number", [None, "1", "x"])
+def test_the_first_page_agrees_row_by_row_with_the_orm(cast: Cast, q4: Any, number: Any) -> None:
+    """The first page comes through a compiled query: its rows, their owners, offerings and
+    assessments, and its counts are what the ORM reads for each of them."""
+    from assessments.selectors import (
+        team_todo_assessed,
+        team_todo_enablers,
+        team_todo_page,
+        team_todo_row,
+    )
+
+    org, delivery = cast.world.org, cast.world.delivery
+    extra = grow(cast, 12)
+    extra[0].owner_team = None
+    extra[0].save()
+    for i, enabler in enumerate(extra[:5]):
+        assess(cast, q4, enabler, fit=1 + i % 5, pace=i % 3 - 1, comment=f"note <{i}>")
+    page = team_todo_page(organisation=org, assessment_round=q4, team=delivery, number=number)
+
+    listed = list(team_todo_enablers(organisation=org, team=delivery))
+    assert [row.enabler.pk for row in page.rows] == [e.pk for e in listed[:10]]
+    assert page.total == len(listed) == 13 and page.page.paginator.num_pages == 2
+    assert page.assessed == team_todo_assessed(organisation=org, assessment_round=q4, team=delivery)
+    assert any(row.assessment for row in page.rows) and not all(row.assessment for row in page.rows)
+    assert any(row.enabler.owner_team is None for row in page.rows)
+    for row in page.rows:
+        alone = team_todo_row(
+            organisation=org, assessment_round=q4, team=delivery, enabler=row.enabler
+        )
+        assert alone is not None and alone.offerings == row.offerings
+        owner, its = row.enabler.owner_team, alone.enabler.owner_team
+        assert (owner and (owner.pk, owner.key, owner.name)) == (
+            its and (its.pk, its.key, its.name)
+        )
+        fields = ("pk", "fit", "pace", "preferred", "comment")
+        assert (row.assessment and [getattr(row.assessment, n) for n in fields]) == (
+            alone.assessment and [getattr(alone.assessment, n) for n in fields]
+        )
