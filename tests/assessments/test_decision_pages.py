@@ -315,9 +315,11 @@ def test_the_enabler_panel_names_a_merge_from_each_side(cast: Cast) -> None:
     )
 
     def panel(key: str) -> str:
-        body = client_for(cast.viewer).get(
-            reverse("catalogue:enabler_detail", args=["acme", key])
-        ).content.decode()
+        body = (
+            client_for(cast.viewer)
+            .get(reverse("catalogue:enabler_detail", args=["acme", key]))
+            .content.decode()
+        )
         return body[body.index('data-testid="decisions-panel"') :]
 
     merged_away, kept = panel("search"), panel("payments")
