@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -91,6 +92,35 @@ def test_bench_recompute_prints_counts_and_timings_per_size() -> None:
     assert figure["size"] == "small"
     assert figure["enablers"] == 500 and figure["steps"] == 20 * 8
     assert figure["total_s"] > 0 and figure["queries"] > 0
+
+
+@pytest.mark.django_db
+def test_recomputes_of_the_sizes_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each size is timed once a round, in turns, so a slow stretch of the machine falls on
+    every size rather than on one; each size's figures are the medians of its own runs."""
+    from types import SimpleNamespace
+
+    from assessments.benchmark import recompute
+    from tests import factories as f
+
+    first: Any = f.OrganisationFactory(slug="one")
+    second: Any = f.OrganisationFactory(slug="two")
+    order: list[str] = []
+    seconds = itertools.count(1)
+
+    def timed(*, organisation: object, reason: str) -> tuple[object, object]:
+        order.append(organisation.slug)  # type: ignore[attr-defined]
+        total = float(next(seconds))
+        timings = SimpleNamespace(load_s=total, compute_s=0.0, store_s=0.0, total_s=total)
+        return SimpleNamespace(delete=lambda: None), timings
+
+    monkeypatch.setattr(recompute, "report_compute_now", timed)
+    figures = recompute.recompute_figures({"small": first, "reference": second}, repeat=3)
+    assert order == ["one", "two"] * 3
+    assert [(fig["size"], fig["total_s"]) for fig in figures] == [
+        ("small", 3.0),  # the median of 1, 3, 5
+        ("reference", 4.0),  # of 2, 4, 6
+    ]
 
 
 def test_bench_runs_end_to_end_and_writes_every_figure(tmp_path: Path) -> None:

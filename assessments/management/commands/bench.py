@@ -33,7 +33,7 @@ from django.db import connection, connections
 
 from assessments.benchmark import figures, servers
 from assessments.benchmark.load import percentile
-from assessments.benchmark.recompute import organisation_for_size, recompute_figure
+from assessments.benchmark.recompute import organisation_for_size, recompute_figures
 from assessments.benchmark.scene import bench_admin, page_queries, scene_prepare
 from assessments.generate import SIZES
 
@@ -87,8 +87,7 @@ class Command(BaseCommand):
         machine = figures.machine()
         self.say(started, f"database {machine['database']}; broker {machine['broker']}")
 
-        # 1. recompute, per size
-        recompute = []
+        # 1. recompute: every size generated, then timed in turns
         organisations = {}
         for size in sizes:
             organisation = organisation_for_size(
@@ -96,10 +95,8 @@ class Command(BaseCommand):
             )
             organisations[size] = organisation
             self.say(started, f"organisation {organisation.slug} ready")
-            figure = recompute_figure(
-                size=size, organisation=organisation, repeat=options["repeat"]
-            )
-            recompute.append(figure)
+        recompute = recompute_figures(organisations, repeat=options["repeat"])
+        for figure in recompute:
             self.say(started, recompute_line(figure, options["repeat"]))
 
         # 2. the pages' scene and their queries, at the page size and the smallest

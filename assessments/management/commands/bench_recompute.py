@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from assessments.benchmark.recompute import organisation_for_size, recompute_figure
+from assessments.benchmark.recompute import organisation_for_size, recompute_figures
 from assessments.generate import SIZES
 
 
@@ -36,18 +36,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        figures = []
+        organisations = {}
         for size in options["sizes"].split(","):
             if size not in SIZES:
                 raise SystemExit(f"Unknown size {size!r}: choose from {', '.join(SIZES)}.")
-            organisation = organisation_for_size(
+            organisations[size] = organisation_for_size(
                 size=size, seed=options["seed"], regenerate=options["regenerate"]
             )
-            figure = recompute_figure(
-                size=size, organisation=organisation, repeat=options["repeat"]
-            )
-            figures.append(figure)
-            if not options["json"]:
-                self.stdout.write(recompute_line(figure, options["repeat"]))
+        figures = recompute_figures(organisations, repeat=options["repeat"])
         if options["json"]:
             self.stdout.write(json.dumps({"recompute": figures, "database": connection.vendor}))
+            return
+        for figure in figures:
+            self.stdout.write(recompute_line(figure, options["repeat"]))
