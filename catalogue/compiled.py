@@ -35,7 +35,7 @@ _MARKER = -7_340_000_000_000_001
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    params: tuple[Any, ...]  # the constants, with the marker names where values go
+    params: tuple[Any, ...]  # as compiled: the constants, and a marker where each value goes
     slots: tuple[tuple[int, str, type], ...]  # (position in params, value name, its type)
     # (annotation, its expression, the functions that turn its column into Python)
     converters: tuple[tuple[str, Any, tuple[Callable[..., Any], ...]], ...]
