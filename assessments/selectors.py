@@ -21,7 +21,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
 from django.utils import timezone
 
@@ -38,7 +37,7 @@ from catalogue.models import (
     Organisation,
     Team,
 )
-from catalogue.pagination import CountingPaginator
+from catalogue.pagination import CountingPaginator, asks_first_page
 from catalogue.permissions import can
 from catalogue.permissions import team_ids as member_team_ids
 from catalogue.selectors import ListedFilter, listed_filters
@@ -209,7 +208,7 @@ def _todo_first_page_query(*, organisation: int, team: int, round: int) -> Query
     rows = _todo_rows(
         organisation=organisation, assessment_round=round, team=team, enablers=enablers
     )
-    return (
+    shown = (
         rows.select_related(None)
         .only("organisation_id", "key", "name", "owner_team_id")
         .annotate(
@@ -220,11 +219,15 @@ def _todo_first_page_query(*, organisation: int, team: int, round: int) -> Query
             assessment_pace=F("team_assessment__pace"),
             assessment_preferred=F("team_assessment__preferred"),
             assessment_comment=F("team_assessment__comment"),
-            page_list_length=Window(Count("*")),
-            page_total_assessed=Window(Count("team_assessment")),
         )
-        .order_by("page_list_length", "name", "pk")[:TODO_PAGE_SIZE]
     )
+    return _todo_paginator(shown).counted()[:TODO_PAGE_SIZE]
+
+
+def _todo_paginator(rows: QuerySet[Enabler], per_page: int = TODO_PAGE_SIZE) -> CountingPaginator:
+    """Pages of to-do rows, each read with the list's length and how many of it the team
+    has assessed (``totals["assessed"]``)."""
+    return CountingPaginator(rows, per_page, totals={"assessed": Count("team_assessment")})
 
 
 # Each team's to-do list opens on its first page: compiled once (catalogue.compiled).
@@ -267,15 +270,10 @@ def _first_todo_page(
         rows.append(
             TodoRow(enabler=enabler, offerings=values.offering_names, assessment=assessment)
         )
-    paginator = CountingPaginator(
-        team_todo_enablers(organisation=organisation, team=team), TODO_PAGE_SIZE
-    )
-    paginator.__dict__["count"] = found[0].page_list_length if found else 0  # type: ignore[attr-defined]
+    paginator = _todo_paginator(team_todo_enablers(organisation=organisation, team=team))
+    page = paginator.first_page(found)
     return TodoPage(
-        page=Page(found, 1, paginator),
-        rows=rows,
-        assessed=found[0].page_total_assessed if found else 0,  # type: ignore[attr-defined]
-        total=paginator.count,
+        page=page, rows=rows, assessed=paginator.totals["assessed"] or 0, total=paginator.count
     )
 
 
@@ -291,11 +289,7 @@ def team_todo_page(
     gives the last page). One query whatever the size: the page's enablers, each with its
     offerings and the team's assessment, and the list's length and how many of it are
     assessed. The first page, where everyone starts, through a compiled query."""
-    try:
-        first = int(number or 1) == 1
-    except (TypeError, ValueError):
-        first = True  # not a page number: the first page, as Django gives
-    if first and per_page == TODO_PAGE_SIZE:
+    if asks_first_page(number) and per_page == TODO_PAGE_SIZE:
         return _first_todo_page(
             organisation=organisation, assessment_round=assessment_round, team=team
         )
@@ -311,14 +305,7 @@ def team_todo_page(
     rows = _todo_rows(
         organisation=organisation, assessment_round=assessment_round, team=team, enablers=enablers
     )
-    paginator = CountingPaginator(
-        rows,
-        per_page,
-        totals={
-            # how many of the whole list the team has assessed
-            "assessed": Count("team_assessment")
-        },
-    )
+    paginator = _todo_paginator(rows, per_page)
     page = paginator.get_page(number)
     return TodoPage(
         page=page,

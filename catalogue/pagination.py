@@ -50,6 +50,32 @@ class CountingPaginator(Paginator):
             and not items.query.combinator
         )
 
+    def counted(self, items: QuerySet | None = None) -> QuerySet:
+        """``items`` (the paginator's list by default) with the list's length and totals on
+        every row, sorted by the length first: what a page is sliced from. A compiled query
+        of a first page (catalogue.compiled) is built from it too."""
+        if items is None:
+            items = self.object_list  # type: ignore[assignment]
+        assert items is not None
+        return items.annotate(
+            page_list_length=Window(Count("*")),
+            **{f"page_total_{k}": Window(v) for k, v in self.wanted_totals.items()},
+        ).order_by("page_list_length", *_ordering(items))
+
+    def _read(self, rows: list[Any], number: int) -> Page:
+        """The page of ``rows`` read from ``counted()``: the length and totals come with them
+        (an empty first page: no items, no totals)."""
+        self.__dict__["count"] = rows[0].page_list_length if rows else 0  # the cached property
+        self.totals = {
+            k: getattr(rows[0], f"page_total_{k}") if rows else None for k in self.wanted_totals
+        }
+        return Page(rows, number, self)
+
+    def first_page(self, rows: list[Any]) -> Page:
+        """The first page from ``rows`` read elsewhere from ``counted()`` sliced to a page
+        (a compiled query's), as ``get_page(1)`` would give it."""
+        return self._read(rows, 1)
+
     def get_page(self, number: Any) -> Page:
         try:
             wanted = int(number)
@@ -57,17 +83,25 @@ class CountingPaginator(Paginator):
             wanted = 1
         if wanted >= 1 and self._countable():
             bottom = (wanted - 1) * self.per_page
-            items: QuerySet = self.object_list  # type: ignore[assignment]
-            counted = items.annotate(
-                page_list_length=Window(Count("*")),
-                **{f"page_total_{k}": Window(v) for k, v in self.wanted_totals.items()},
-            ).order_by("page_list_length", *_ordering(items))
-            rows = list(counted[bottom : bottom + self.per_page])
+            rows = list(self.counted()[bottom : bottom + self.per_page])
             if rows:
-                self.__dict__["count"] = rows[0].page_list_length  # the cached property
-                self.totals = {k: getattr(rows[0], f"page_total_{k}") for k in self.wanted_totals}
-                return Page(rows, wanted, self)
+                return self._read(rows, wanted)
         page = super().get_page(number)
         if self.wanted_totals:
             self.totals = self.object_list.aggregate(**self.wanted_totals)  # type: ignore[attr-defined]
         return page
+
+
+def asks_first_page(number: Any) -> bool:
+    """Whether ``number`` (as in the query string) gives the first page: none, 1, or not a
+    number at all (Django's ``get_page`` gives the first page for that too)."""
+    try:
+        return int(number or 1) == 1
+    except (TypeError, ValueError):
+        return True
+
+
+def count_known(paginator: Paginator, count: int) -> None:
+    """Tell ``paginator`` the list's length, worked out already (``count`` is a cached
+    property)."""
+    paginator.__dict__["count"] = count

@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.paginator import Page
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 
 from .compiled import CompiledQuery
@@ -32,7 +32,7 @@ from .models import (
     Team,
     Touchpoint,
 )
-from .pagination import CountingPaginator
+from .pagination import CountingPaginator, asks_first_page
 from .panels import history_links
 
 
@@ -175,14 +175,22 @@ def enabler_rows(enablers: QuerySet[Enabler]) -> QuerySet[Enabler]:
     )
 
 
+def _usages_of(*, organisation: int, enabler: int) -> QuerySet[EnablerUsage]:
+    """The enabler's usages, by offering name."""
+    return (
+        EnablerUsage.objects.for_org(organisation)
+        # The offerings are the organisation's anyway; saying so lets PostgreSQL join only
+        # them (by index) rather than every organisation's.
+        .filter(enabler_id=enabler, offering__organisation_id=organisation)
+        .order_by("offering__name", "pk")
+    )
+
+
 def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
     """The offerings that use the enabler, by name; not evaluated, so the page can take a
     page of them (a common platform is used by hundreds)."""
     return (
-        EnablerUsage.objects.for_org(enabler.organisation_id)
-        # The offerings are the organisation's anyway; saying so lets PostgreSQL join only
-        # them (by index) rather than every organisation's.
-        .filter(enabler=enabler, offering__organisation_id=enabler.organisation_id)
+        _usages_of(organisation=enabler.organisation_id, enabler=enabler.pk)
         .select_related("offering", "offering__business_area")
         .only(  # what a row shows, and the offering's team (who may remove it)
             "organisation_id",
@@ -193,7 +201,6 @@ def enabler_usages(*, enabler: Enabler) -> QuerySet[EnablerUsage]:
             "offering__team_id",
             "offering__business_area__name",
         )
-        .order_by("offering__name", "pk")
     )
 
 
@@ -201,11 +208,10 @@ USAGES_PER_PAGE = 25
 
 
 def _usage_page_query(*, organisation: int, enabler: int) -> QuerySet[EnablerUsage]:
-    """The first page of ``enabler_usages``, its length with it, each row's offering as
+    """The first page of ``enabler_usages`` as a counted page, each row's offering as
     values (the compiled query below follows no relation)."""
-    return (
-        EnablerUsage.objects.for_org(organisation)
-        .filter(enabler_id=enabler, offering__organisation_id=organisation)
+    usages = (
+        _usages_of(organisation=organisation, enabler=enabler)
         .only("organisation_id", "enabler_id", "offering_id", "criticality")
         .annotate(
             offering_key=F("offering__key"),
@@ -213,10 +219,9 @@ def _usage_page_query(*, organisation: int, enabler: int) -> QuerySet[EnablerUsa
             offering_team_id=F("offering__team_id"),
             area_id=F("offering__business_area_id"),
             area_name=F("offering__business_area__name"),
-            page_list_length=Window(Count("*")),
         )
-        .order_by("page_list_length", "offering__name", "pk")[:USAGES_PER_PAGE]
     )
+    return CountingPaginator(usages, USAGES_PER_PAGE).counted()[:USAGES_PER_PAGE]
 
 
 # Every enabler's page opens on its first page of usages: compiled once (catalogue.compiled).
@@ -228,30 +233,26 @@ def enabler_usage_page(*, enabler: Enabler, number: Any) -> Page:
     name, each usage with its ``offering`` (key, name, team, business area and its name).
     One query; the first page, the one most people see, through a compiled query."""
     paginator = CountingPaginator(enabler_usages(enabler=enabler), USAGES_PER_PAGE)
-    try:
-        first = int(number or 1) == 1
-    except (TypeError, ValueError):
-        first = True  # not a page number: the first page, as Django gives
-    if not first:
+    if not asks_first_page(number):
         return paginator.get_page(number)
     organisation = enabler.organisation_id
     rows = _first_usage_page(organisation=organisation, enabler=enabler.pk)
     for usage in rows:
+        values: Any = usage  # the annotations of the compiled query
         area = (
-            BusinessArea(pk=usage.area_id, organisation_id=organisation, name=usage.area_name)  # type: ignore[attr-defined]
-            if usage.area_id is not None  # type: ignore[attr-defined]
+            BusinessArea(pk=values.area_id, organisation_id=organisation, name=values.area_name)
+            if values.area_id is not None
             else None
         )
         usage.offering = Offering(
             pk=usage.offering_id,
             organisation_id=organisation,
-            key=usage.offering_key,  # type: ignore[attr-defined]
-            name=usage.offering_name,  # type: ignore[attr-defined]
-            team_id=usage.offering_team_id,  # type: ignore[attr-defined]
+            key=values.offering_key,
+            name=values.offering_name,
+            team_id=values.offering_team_id,
             business_area=area,
         )
-    paginator.__dict__["count"] = rows[0].page_list_length if rows else 0  # type: ignore[attr-defined]
-    return Page(rows, 1, paginator)
+    return paginator.first_page(rows)
 
 
 SUGGESTIBLE: dict[str, type[Keyed]] = {"offering": Offering, "enabler": Enabler}

@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 
 from ..access import get_membership_for_user
 from ..models import current_organisation
-from ..pagination import CountingPaginator
+from ..pagination import CountingPaginator, count_known
 
 View = Callable[..., HttpResponse]
 
@@ -76,7 +76,7 @@ def paginate(
     ``count``: the number of items, where the page has worked it out already."""
     paginator = (CountingPaginator if count_with_page else Paginator)(items, per_page)
     if count is not None:
-        paginator.__dict__["count"] = count  # Paginator.count is a cached property
+        count_known(paginator, count)
     return paginator.get_page(request.GET.get("page"))
 
 

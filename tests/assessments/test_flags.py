@@ -67,6 +67,21 @@ def raise_flag(
     )
 
 
+def raise_elsewhere(c: Cast, summary: str) -> BottleneckFlag:
+    """A flag in the other organisation, on its payments, raised by its delivery team."""
+    return services.flag_raise(
+        organisation=c.other.org,
+        team=c.other.delivery,
+        enabler=c.other.payments,
+        offering=None,
+        journey=None,
+        severity="high",
+        summary=summary,
+        details="",
+        actor=c.outsider.user,
+    )
+
+
 def form(c: Cast, **changes: str) -> dict[str, str]:
     data = {
         "team": "delivery",
@@ -627,17 +642,7 @@ def test_the_raise_button_is_hidden_from_a_member_in_no_team(cast: Cast) -> None
 
 
 def test_the_list_shows_nothing_of_another_organisation(cast: Cast) -> None:
-    services.flag_raise(
-        organisation=cast.other.org,
-        team=cast.other.delivery,
-        enabler=cast.other.payments,
-        offering=None,
-        journey=None,
-        severity="high",
-        summary="Globex-only secret",
-        details="",
-        actor=cast.outsider.user,
-    )
+    raise_elsewhere(cast, "Globex-only secret")
     response = client_for(cast.admin).get(url("flag_list"))
     assert response.context["page"].paginator.count == 0
     assert "Globex-only secret" not in response.content.decode()
@@ -788,18 +793,7 @@ def _panel_rows(html: str) -> list[str]:
 def test_panel_rows_name_the_other_side_newest_first_ten_at_most(cast: Cast) -> None:
     for i in range(11):
         raise_flag(cast, offering=cast.world.shop, summary=f"Slow {i:02d}", severity="low")
-    # Another organisation's flag on its own payments, raised by its own delivery team.
-    services.flag_raise(
-        organisation=cast.other.org,
-        team=cast.other.delivery,
-        enabler=cast.other.payments,
-        offering=None,
-        journey=None,
-        severity="high",
-        summary="Elsewhere",
-        details="",
-        actor=cast.outsider.user,
-    )
+    raise_elsewhere(cast, "Elsewhere")
 
     on_enabler = page(cast, "enabler_detail", "payments")
     on_offering = page(cast, "offering_detail", "shop")
